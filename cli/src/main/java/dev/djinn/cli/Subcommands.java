@@ -1,0 +1,13 @@
+package dev.djinn.cli;
+
+import java.util.List;
+
+/** Every subcommand of {@code djinn}, in the order help lists them. Add new commands here. */
+final class Subcommands {
+    private Subcommands() {
+    }
+
+    static List<Object> all() {
+        return List.of();
+    }
+}
