@@ -1,0 +1,151 @@
+package dev.djinn.core.kernel;
+
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * A fixed set of worker threads that split ranges of work with the calling thread. Chunks are handed out
+ * dynamically, and the caller takes chunks too, so a job finishes even when a worker is descheduled: the
+ * caller waits only for chunks already taken, never for a worker to show up. Workers spin briefly for the
+ * next job (a token's matrix multiplies come microseconds apart) and then park. Dispatching a job
+ * allocates nothing.
+ */
+public final class ComputePool implements AutoCloseable {
+    /** A unit of parallel work: handles the half-open index range [from, to). */
+    @FunctionalInterface
+    public interface RangeTask {
+        void run(int from, int to);
+    }
+
+    private static final int SPIN_LIMIT = 1 << 14;
+
+    private final Thread[] workers;
+    /** Job number in the high 32 bits, next unclaimed index in the low 32: a claim can't leak into another job. */
+    private final AtomicLong cursor = new AtomicLong();
+    private final AtomicInteger chunksDone = new AtomicInteger();
+    private volatile int jobNumber;
+    private volatile boolean closed;
+    private volatile Throwable failure;
+    // the current job, published by the volatile write of jobNumber
+    private volatile Job job = new Job(null, 0, 1, 0);
+
+    private record Job(RangeTask task, int size, int chunk, int number) {
+    }
+
+    /** @param threads total threads working on each job, the caller included */
+    public ComputePool(int threads) {
+        if (threads < 1) {
+            throw new IllegalArgumentException("threads must be at least 1, not " + threads);
+        }
+        workers = new Thread[threads - 1];
+        for (int i = 0; i < workers.length; i++) {
+            workers[i] = Thread.ofPlatform().daemon().name("djinn-compute-" + (i + 1)).unstarted(this::workLoop);
+            workers[i].start();
+        }
+    }
+
+    public int threads() {
+        return workers.length + 1;
+    }
+
+    /**
+     * Runs {@code task} over [0, n) in chunks of about {@code n / (threads * 4)} (at least {@code minChunk}),
+     * returning when every chunk is done. Not reentrant: one job at a time.
+     */
+    public void parallelFor(int n, int minChunk, RangeTask task) {
+        if (n <= 0) {
+            return;
+        }
+        int threads = threads();
+        int c = Math.max(Math.max(1, minChunk), (n + threads * 4 - 1) / (threads * 4));
+        if (threads == 1 || c >= n) {
+            task.run(0, n);
+            return;
+        }
+        int number = jobNumber + 1;
+        Job j = jobFor(task, n, c, number);
+        chunksDone.set(0);
+        cursor.set((long) number << 32);
+        job = j;
+        jobNumber = number;
+        for (Thread w : workers) {
+            LockSupport.unpark(w);
+        }
+        runChunks(j);
+        int chunks = (n + c - 1) / c;
+        int spins = 0;
+        while (chunksDone.get() != chunks) {
+            if (++spins > SPIN_LIMIT) {
+                Thread.yield();
+            } else {
+                Thread.onSpinWait();
+            }
+        }
+        Throwable t = failure;
+        if (t != null) {
+            failure = null;
+            if (t instanceof RuntimeException re) {
+                throw re;
+            }
+            if (t instanceof Error e) {
+                throw e;
+            }
+            throw new IllegalStateException(t);
+        }
+    }
+
+    // One small record per job; the JIT usually removes it, and it keeps the job's fields consistent.
+    private static Job jobFor(RangeTask task, int n, int c, int number) {
+        return new Job(task, n, c, number);
+    }
+
+    private void runChunks(Job j) {
+        long tag = (long) j.number() << 32;
+        while (true) {
+            long v = cursor.get();
+            if ((v & 0xFFFFFFFF00000000L) != tag) {
+                return; // a newer job has started: this one is fully claimed
+            }
+            int from = (int) v;
+            if (from >= j.size()) {
+                return;
+            }
+            if (!cursor.compareAndSet(v, v + j.chunk())) {
+                continue;
+            }
+            try {
+                j.task().run(from, Math.min(j.size(), from + j.chunk()));
+            } catch (Throwable t) {
+                failure = t;
+            } finally {
+                chunksDone.incrementAndGet();
+            }
+        }
+    }
+
+    private void workLoop() {
+        int seen = 0;
+        while (!closed) {
+            int spins = 0;
+            while (jobNumber == seen && !closed) {
+                if (++spins < SPIN_LIMIT) {
+                    Thread.onSpinWait();
+                } else {
+                    LockSupport.parkNanos(this, 1_000_000L);
+                }
+            }
+            Job j = job;
+            seen = j.number();
+            runChunks(j);
+        }
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        for (Thread w : workers) {
+            LockSupport.unpark(w);
+        }
+    }
+}

@@ -1,0 +1,61 @@
+package dev.djinn.core.kernel;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * The innermost numeric operations: dot products of one weight row (read in place from a memory segment,
+ * in its storage format) with converted activations, and the activation conversions themselves. One
+ * implementation is chosen at start-up by {@link KernelProvider}; the scalar one is the reference the
+ * vectorised ones are tested against.
+ *
+ * <p>Offsets into segments are in bytes; offsets into arrays are in elements. Quantized dots take block counts.
+ */
+public interface Kernels {
+    /** A short name for logs and benchmarks, e.g. "scalar" or "vector-512". */
+    String name();
+
+    // ---- weight row x activation row
+
+    float dotF32(MemorySegment w, long wOff, float[] x, int xOff, int n);
+
+    /** {@code x} must already hold half-precision-representable values (see {@link #roundF16}). */
+    float dotF16(MemorySegment w, long wOff, float[] x, int xOff, int n);
+
+    /** {@code x} must already hold bfloat16-representable values (see {@link #roundBF16}). */
+    float dotBF16(MemorySegment w, long wOff, float[] x, int xOff, int n);
+
+    float dotQ8_0(MemorySegment w, long wOff, byte[] xq, int xqOff, float[] xd, int xdOff, int blocks);
+
+    float dotQ4_0(MemorySegment w, long wOff, byte[] xq, int xqOff, float[] xd, int xdOff, int blocks);
+
+    float dotQ4_K(MemorySegment w, long wOff, byte[] xq, int xqOff, float[] xd, int xdOff, short[] xs, int xsOff,
+                  int blocks);
+
+    float dotQ5_K(MemorySegment w, long wOff, byte[] xq, int xqOff, float[] xd, int xdOff, short[] xs, int xsOff,
+                  int blocks);
+
+    float dotQ6_K(MemorySegment w, long wOff, byte[] xq, int xqOff, float[] xd, int xdOff, short[] xs, int xsOff,
+                  int blocks);
+
+    // ---- activation conversion (what ggml does to src1 before a mul_mat)
+
+    /** Q8_0 as ggml's x86 path quantizes activations: scale 127/amax, round half to even. */
+    void quantizeQ8_0(float[] x, int xOff, int n, byte[] q, int qOff, float[] d, int dOff);
+
+    /** Q8_K as ggml's reference: scale -127/max (signed max), round half to even, sums of 16. */
+    void quantizeQ8_K(float[] x, int xOff, int n, byte[] q, int qOff, float[] d, int dOff, short[] s, int sOff);
+
+    void roundF16(float[] x, int xOff, float[] out, int outOff, int n);
+
+    void roundBF16(float[] x, int xOff, float[] out, int outOff, int n);
+
+    // ---- float vectors (attention, norms)
+
+    float dot(float[] a, int aOff, float[] b, int bOff, int n);
+
+    /** {@code y += a * v}, with {@code v} F32 in a segment. */
+    void axpyF32(float a, MemorySegment v, long vOff, float[] y, int yOff, int n);
+
+    /** {@code y += a * v}, with {@code v} F16 in a segment. */
+    void axpyF16(float a, MemorySegment v, long vOff, float[] y, int yOff, int n);
+}

@@ -1,0 +1,162 @@
+package dev.djinn.core.kernel;
+
+import dev.djinn.core.tensor.GgmlType;
+import dev.djinn.core.tensor.Tensor;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * Matrix multiplies of weight tensors (read in place, in their storage format) with batches of activation
+ * rows, split over a {@link ComputePool}. Several weights that share an input are multiplied in one dispatch
+ * ({@link #multiply(Tensor[], QuantizedRows, float[][], int[])}), after one conversion of that input.
+ *
+ * <p>Output layout: for batch row {@code b} and weight row {@code r}, {@code out[b * stride + r]}.
+ */
+public final class MatMul {
+    private static final int MIN_ROWS_PER_CHUNK = 4;
+
+    private final Kernels kernels;
+    private final ComputePool pool;
+    // the job being run; fields instead of a capturing lambda so a dispatch allocates nothing
+    private Tensor[] jobWeights;
+    private float[][] jobOutputs;
+    private int[] jobRowStart = new int[8];
+    private QuantizedRows jobInput;
+    private int[] jobStrides;
+    private final ComputePool.RangeTask rowTask = this::rows;
+    private final Tensor[] single = new Tensor[1];
+    private final float[][] singleOut = new float[1][];
+    private final int[] singleStride = new int[1];
+
+    public MatMul(Kernels kernels, ComputePool pool) {
+        this.kernels = kernels;
+        this.pool = pool;
+    }
+
+    public Kernels kernels() {
+        return kernels;
+    }
+
+    public ComputePool pool() {
+        return pool;
+    }
+
+    /** Converts {@code rows} rows of {@code x} (row length {@code out.cols()}) into {@code format}. */
+    public void prepare(ActivationFormat format, float[] x, int rows, QuantizedRows out) {
+        int n = out.cols;
+        if (rows > out.capacity) {
+            throw new IllegalArgumentException("batch of " + rows + " exceeds capacity " + out.capacity);
+        }
+        out.format = format;
+        out.rows = rows;
+        for (int r = 0; r < rows; r++) {
+            int off = r * n;
+            switch (format) {
+                case F32 -> System.arraycopy(x, off, out.values, off, n);
+                case F16 -> kernels.roundF16(x, off, out.values, off, n);
+                case BF16 -> kernels.roundBF16(x, off, out.values, off, n);
+                case Q8_0 -> kernels.quantizeQ8_0(x, off, n, out.quants, off, out.scales, r * (n / 32));
+                case Q8_K -> kernels.quantizeQ8_K(x, off, n, out.quants, off, out.scales, r * (n / 256),
+                        out.sums, r * (n / 16));
+            }
+        }
+    }
+
+    /** {@code out = w · x} for every prepared row of {@code x}. */
+    public void multiply(Tensor w, QuantizedRows x, float[] out, int stride) {
+        single[0] = w;
+        singleOut[0] = out;
+        singleStride[0] = stride;
+        multiply(single, x, singleOut, singleStride);
+        single[0] = null;
+        singleOut[0] = null;
+    }
+
+    /**
+     * Multiplies every weight in {@code ws} with the same prepared input, in one parallel dispatch; output
+     * {@code i} goes to {@code outs[i]} with row stride {@code strides[i]}.
+     */
+    public void multiply(Tensor[] ws, QuantizedRows x, float[][] outs, int[] strides) {
+        if (jobRowStart.length < ws.length + 1) {
+            jobRowStart = new int[ws.length + 1];
+        }
+        int total = 0;
+        for (int i = 0; i < ws.length; i++) {
+            checkCompatible(ws[i], x);
+            jobRowStart[i] = total;
+            total += ws[i].rows();
+        }
+        jobRowStart[ws.length] = total;
+        jobWeights = ws;
+        jobOutputs = outs;
+        jobInput = x;
+        jobStrides = strides;
+        try {
+            pool.parallelFor(total, MIN_ROWS_PER_CHUNK, rowTask);
+        } finally {
+            jobWeights = null;
+            jobOutputs = null;
+            jobInput = null;
+        }
+    }
+
+    private static void checkCompatible(Tensor w, QuantizedRows x) {
+        if (w.cols() != x.cols) {
+            throw new IllegalArgumentException(w.name() + " has rows of " + w.cols() + " but the input has "
+                    + x.cols + " columns");
+        }
+        if (ActivationFormat.forWeights(w.type()) != x.format) {
+            throw new IllegalArgumentException(w.name() + " (" + w.type() + ") needs " +
+                    ActivationFormat.forWeights(w.type()) + " input, got " + x.format);
+        }
+    }
+
+    /** Computes global rows [from, to) of the current job, which may span several weights. */
+    private void rows(int from, int to) {
+        Tensor[] ws = jobWeights;
+        int wi = 0;
+        while (jobRowStart[wi + 1] <= from) {
+            wi++;
+        }
+        int r = from;
+        while (r < to) {
+            int end = Math.min(to, jobRowStart[wi + 1]);
+            rowsOf(ws[wi], jobOutputs[wi], jobStrides[wi], r - jobRowStart[wi], end - jobRowStart[wi]);
+            r = end;
+            wi++;
+        }
+    }
+
+    private void rowsOf(Tensor w, float[] out, int stride, int from, int to) {
+        QuantizedRows x = jobInput;
+        int batch = x.rows;
+        for (int r = from; r < to; r++) {
+            for (int b = 0; b < batch; b++) {
+                out[b * stride + r] = dotRow(w, r, x, b);
+            }
+        }
+    }
+
+    /** One weight row times one prepared activation row. */
+    public float dotRow(Tensor w, int row, QuantizedRows x, int b) {
+        MemorySegment seg = w.data();
+        long off = w.rowBytes() * row;
+        int n = x.cols;
+        int xo = b * n;
+        GgmlType type = w.type();
+        return switch (type) {
+            case F32 -> kernels.dotF32(seg, off, x.values, xo, n);
+            case F16 -> kernels.dotF16(seg, off, x.values, xo, n);
+            case BF16 -> kernels.dotBF16(seg, off, x.values, xo, n);
+            case Q8_0 -> kernels.dotQ8_0(seg, off, x.quants, xo, x.scales, b * (n / 32), n / 32);
+            case Q4_0 -> kernels.dotQ4_0(seg, off, x.quants, xo, x.scales, b * (n / 32), n / 32);
+            case Q4_K -> kernels.dotQ4_K(seg, off, x.quants, xo, x.scales, b * (n / 256), x.sums, b * (n / 16),
+                    n / 256);
+            case Q5_K -> kernels.dotQ5_K(seg, off, x.quants, xo, x.scales, b * (n / 256), x.sums, b * (n / 16),
+                    n / 256);
+            case Q6_K -> kernels.dotQ6_K(seg, off, x.quants, xo, x.scales, b * (n / 256), x.sums, b * (n / 16),
+                    n / 256);
+            default -> throw new IllegalArgumentException("no kernels for " + type);
+        };
+    }
+}

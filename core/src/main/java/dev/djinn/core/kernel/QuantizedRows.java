@@ -1,0 +1,54 @@
+package dev.djinn.core.kernel;
+
+/**
+ * A batch of activation rows converted once into the format a weight type multiplies with, so that several
+ * matrices sharing an input (Q, K and V; gate and up) convert it only once. Buffers are sized at construction
+ * and reused for every token.
+ */
+public final class QuantizedRows {
+    public static final int Q8_0_BLOCK = 32;
+    public static final int Q8_K_BLOCK = 256;
+
+    final int cols;
+    final int capacity;
+    /** Converted float values (F32/F16/BF16 formats), row-major. */
+    final float[] values;
+    /** Quantized int8 values (Q8 formats), row-major. */
+    final byte[] quants;
+    /** One scale per block (Q8_0: already rounded through half precision, as ggml stores it). */
+    final float[] scales;
+    /** Q8_K: the sum of each 16 quantized values. */
+    final short[] sums;
+    ActivationFormat format;
+    int rows;
+
+    public QuantizedRows(int cols, int capacity) {
+        this.cols = cols;
+        this.capacity = capacity;
+        this.values = new float[cols * capacity];
+        this.quants = new byte[cols * capacity];
+        this.scales = new float[(cols / Q8_0_BLOCK + 1) * capacity];
+        this.sums = new short[(cols / 16 + 1) * capacity];
+    }
+
+    public int cols() {
+        return cols;
+    }
+
+    public int rows() {
+        return rows;
+    }
+
+    public ActivationFormat format() {
+        return format;
+    }
+
+    /** Blocks per row in the current format. */
+    int blocksPerRow() {
+        return switch (format) {
+            case Q8_0 -> cols / Q8_0_BLOCK;
+            case Q8_K -> cols / Q8_K_BLOCK;
+            default -> 0;
+        };
+    }
+}

@@ -1,0 +1,82 @@
+package dev.djinn.core.model;
+
+import java.util.Arrays;
+
+/**
+ * The tokens of one forward pass. Each row is one token of some sequence at some position, with that
+ * sequence's KV cache, so a batch can hold a prompt's tokens, or the next token of many sequences
+ * (continuous batching), or both. Rows of one sequence must be in position order. Reused between passes.
+ */
+public final class Batch {
+    private final int capacity;
+    private final int[] tokens;
+    private final int[] positions;
+    private final KvCache[] caches;
+    private final boolean[] wantLogits;
+    private int size;
+    private int logitRows;
+
+    public Batch(int capacity) {
+        this.capacity = capacity;
+        this.tokens = new int[capacity];
+        this.positions = new int[capacity];
+        this.caches = new KvCache[capacity];
+        this.wantLogits = new boolean[capacity];
+    }
+
+    public Batch clear() {
+        Arrays.fill(caches, 0, size, null);
+        size = 0;
+        logitRows = 0;
+        return this;
+    }
+
+    /** Adds a row; {@code token} is ignored by shards that receive hidden states instead of tokens. */
+    public Batch add(int token, int position, KvCache cache, boolean logits) {
+        if (size == capacity) {
+            throw new IllegalStateException("batch is full (" + capacity + " rows)");
+        }
+        if (position < 0 || position >= cache.capacity()) {
+            throw new IllegalArgumentException("position " + position + " is outside the context of "
+                    + cache.capacity());
+        }
+        tokens[size] = token;
+        positions[size] = position;
+        caches[size] = cache;
+        wantLogits[size] = logits;
+        if (logits) {
+            logitRows++;
+        }
+        size++;
+        return this;
+    }
+
+    public int size() {
+        return size;
+    }
+
+    public int capacity() {
+        return capacity;
+    }
+
+    public int token(int row) {
+        return tokens[row];
+    }
+
+    public int position(int row) {
+        return positions[row];
+    }
+
+    public KvCache cache(int row) {
+        return caches[row];
+    }
+
+    public boolean wantsLogits(int row) {
+        return wantLogits[row];
+    }
+
+    /** Number of rows that want logits; their logits come out packed in row order. */
+    public int logitRows() {
+        return logitRows;
+    }
+}

@@ -1,0 +1,381 @@
+package dev.djinn.core.model;
+
+import dev.djinn.core.kernel.ActivationFormat;
+import dev.djinn.core.kernel.Kernels;
+import dev.djinn.core.kernel.MatMul;
+import dev.djinn.core.kernel.QuantizedRows;
+import dev.djinn.core.tensor.Dequantizer;
+import dev.djinn.core.tensor.Tensor;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * The forward pass of a decoder-only transformer (llama, qwen2, qwen3) over one shard's layer range, for a
+ * {@link Batch} of tokens. Numerics follow llama.cpp's CPU backend: each matrix multiply sees its input
+ * converted the way ggml converts it for that weight type, norms sum in double, rope angles are built the
+ * way ggml builds its rope cache.
+ *
+ * <p>Not thread-safe: one instance serves one stream of forward passes. All buffers are allocated up front
+ * for {@code maxBatch} rows, so a pass allocates nothing.
+ */
+public final class Transformer {
+    private final ModelConfig cfg;
+    private final ModelWeights weights;
+    private final MatMul matmul;
+    private final Kernels kernels;
+    private final int maxBatch;
+    private final float attnScale;
+
+    // activations, row-major [batch][width]
+    private final float[] x;
+    private final float[] xb;
+    private final float[] q;
+    private final float[] k;
+    private final float[] v;
+    private final float[] att;
+    private final float[] hb;
+    private final float[] hb2;
+    private final float[] ropeCos;
+    private final float[] ropeSin;
+    private float[] logits = new float[0];
+    private final QuantizedRows dimInput;
+    private final QuantizedRows attnInput;
+    private final QuantizedRows ffnInput;
+    private final float[][] qkvOut;
+    private final float[][] gateUpOut;
+    private final Tensor[][] qkvWeights;
+    private final Tensor[][] gateUpWeights;
+    private final int[] qkvStrides;
+    private final int[] gateUpStrides;
+    private final ThreadLocal<float[]> scoreScratch = new ThreadLocal<>();
+
+    // the attention job being dispatched (fields, not a capturing lambda, so dispatch allocates nothing)
+    private Batch jobBatch;
+    private int jobLayer;
+    private final dev.djinn.core.kernel.ComputePool.RangeTask attentionTask = this::attentionRange;
+
+    public Transformer(ModelConfig cfg, ModelWeights weights, MatMul matmul, int maxBatch) {
+        this.cfg = cfg;
+        this.weights = weights;
+        this.matmul = matmul;
+        this.kernels = matmul.kernels();
+        this.maxBatch = maxBatch;
+        this.attnScale = (float) (1.0 / Math.sqrt(cfg.headDimK()));
+        int dim = cfg.dim();
+        x = new float[maxBatch * dim];
+        xb = new float[maxBatch * dim];
+        q = new float[maxBatch * cfg.qDim()];
+        k = new float[maxBatch * cfg.kvDimK()];
+        v = new float[maxBatch * cfg.kvDimV()];
+        att = new float[maxBatch * cfg.attnOutDim()];
+        hb = new float[maxBatch * cfg.ffnDim()];
+        hb2 = new float[maxBatch * cfg.ffnDim()];
+        ropeCos = new float[maxBatch * cfg.ropeDims() / 2];
+        ropeSin = new float[maxBatch * cfg.ropeDims() / 2];
+        dimInput = new QuantizedRows(dim, maxBatch);
+        attnInput = new QuantizedRows(cfg.attnOutDim(), maxBatch);
+        ffnInput = new QuantizedRows(cfg.ffnDim(), maxBatch);
+        qkvOut = new float[][] {q, k, v};
+        gateUpOut = new float[][] {hb, hb2};
+        qkvStrides = new int[] {cfg.qDim(), cfg.kvDimK(), cfg.kvDimV()};
+        gateUpStrides = new int[] {cfg.ffnDim(), cfg.ffnDim()};
+        int n = weights.layers().length;
+        qkvWeights = new Tensor[n][];
+        gateUpWeights = new Tensor[n][];
+        for (int i = 0; i < n; i++) {
+            LayerWeights lw = weights.layers()[i];
+            qkvWeights[i] = new Tensor[] {lw.wq(), lw.wk(), lw.wv()};
+            gateUpWeights[i] = new Tensor[] {lw.gate(), lw.up()};
+        }
+    }
+
+    public ModelConfig config() {
+        return cfg;
+    }
+
+    public LayerRange range() {
+        return weights.range();
+    }
+
+    public int maxBatch() {
+        return maxBatch;
+    }
+
+    /** The hidden state after the last pass, row-major [batch][dim] (what a shard passes to the next). */
+    public float[] hidden() {
+        return x;
+    }
+
+    /** Logits of the rows that asked for them, packed [logitRow][vocab]; valid on the last shard only. */
+    public float[] logits() {
+        return logits;
+    }
+
+    /**
+     * Runs the shard's layers on {@code batch}. The first shard embeds the batch's tokens; other shards read
+     * {@code hiddenIn} ([batch][dim]). Results: {@link #hidden()} always, {@link #logits()} on the last shard.
+     */
+    public void forward(Batch batch, float[] hiddenIn) {
+        int n = batch.size();
+        if (n == 0) {
+            return;
+        }
+        if (n > maxBatch) {
+            throw new IllegalArgumentException("batch of " + n + " exceeds " + maxBatch);
+        }
+        int dim = cfg.dim();
+        if (weights.range().embeds()) {
+            Tensor emb = weights.tokenEmbedding();
+            for (int r = 0; r < n; r++) {
+                int token = batch.token(r);
+                if (token < 0 || token >= cfg.vocabSize()) {
+                    throw new IllegalArgumentException("token id " + token + " is outside the vocabulary");
+                }
+                Dequantizer.dequantize(emb.type(), emb.data(), emb.rowBytes() * token, x, r * dim, dim);
+            }
+        } else {
+            System.arraycopy(hiddenIn, 0, x, 0, n * dim);
+        }
+        computeRope(batch);
+        for (int l = weights.range().start(); l < weights.range().end(); l++) {
+            layer(batch, l);
+        }
+        if (weights.range().producesLogits(cfg)) {
+            outputHead(batch);
+        }
+    }
+
+    private void layer(Batch batch, int l) {
+        int n = batch.size();
+        int local = l - weights.range().start();
+        LayerWeights lw = weights.layers()[local];
+        int dim = cfg.dim();
+
+        // attention
+        rmsNorm(x, xb, lw.attnNorm(), n, dim);
+        multiplyShared(qkvWeights[local], xb, n, qkvOut, qkvStrides);
+        if (lw.bq() != null) {
+            addBias(q, lw.bq(), n);
+            addBias(k, lw.bk(), n);
+            addBias(v, lw.bv(), n);
+        }
+        if (lw.qNorm() != null) {
+            headNorm(q, lw.qNorm(), n * cfg.heads());
+            headNorm(k, lw.kNorm(), n * cfg.kvHeads());
+        }
+        for (int r = 0; r < n; r++) {
+            rope(q, r * cfg.qDim(), cfg.heads(), r);
+            rope(k, r * cfg.kvDimK(), cfg.kvHeads(), r);
+            batch.cache(r).store(local, batch.position(r), k, r * cfg.kvDimK(), v, r * cfg.kvDimV());
+        }
+        jobBatch = batch;
+        jobLayer = local;
+        matmul.pool().parallelFor(n * cfg.heads(), 1, attentionTask);
+        jobBatch = null;
+        matmul.prepare(ActivationFormat.forWeights(lw.wo().type()), att, n, attnInput);
+        matmul.multiply(lw.wo(), attnInput, xb, dim);
+        add(x, xb, n * dim);
+
+        // feed-forward (SwiGLU)
+        rmsNorm(x, xb, lw.ffnNorm(), n, dim);
+        multiplyShared(gateUpWeights[local], xb, n, gateUpOut, gateUpStrides);
+        int ffn = n * cfg.ffnDim();
+        for (int i = 0; i < ffn; i++) {
+            float g = hb[i];
+            hb[i] = (float) (g / (1.0 + Math.exp(-g))) * hb2[i];
+        }
+        matmul.prepare(ActivationFormat.forWeights(lw.down().type()), hb, n, ffnInput);
+        matmul.multiply(lw.down(), ffnInput, xb, dim);
+        add(x, xb, n * dim);
+    }
+
+    /** Multiplies weights sharing input {@code in}: fused when they take the same activation format. */
+    private void multiplyShared(Tensor[] ws, float[] in, int n, float[][] outs, int[] strides) {
+        ActivationFormat f = ActivationFormat.forWeights(ws[0].type());
+        boolean same = true;
+        for (int i = 1; i < ws.length; i++) {
+            same &= ActivationFormat.forWeights(ws[i].type()) == f;
+        }
+        if (same) {
+            matmul.prepare(f, in, n, dimInput);
+            matmul.multiply(ws, dimInput, outs, strides);
+            return;
+        }
+        for (int i = 0; i < ws.length; i++) {
+            matmul.prepare(ActivationFormat.forWeights(ws[i].type()), in, n, dimInput);
+            matmul.multiply(ws[i], dimInput, outs[i], strides[i]);
+        }
+    }
+
+    private void outputHead(Batch batch) {
+        int n = batch.size();
+        int dim = cfg.dim();
+        int rows = 0;
+        for (int r = 0; r < n; r++) {
+            if (batch.wantsLogits(r)) {
+                System.arraycopy(x, r * dim, hb, rows * dim, dim);
+                rows++;
+            }
+        }
+        if (rows == 0) {
+            return;
+        }
+        rmsNorm(hb, xb, weights.outputNorm(), rows, dim);
+        int vocab = cfg.vocabSize();
+        if (logits.length < rows * vocab) {
+            logits = new float[rows * vocab];
+        }
+        matmul.prepare(ActivationFormat.forWeights(weights.output().type()), xb, rows, dimInput);
+        matmul.multiply(weights.output(), dimInput, logits, vocab);
+    }
+
+    /** llama.cpp's rms_norm: sum of squares in double, then scale, then multiply by the weight. */
+    private void rmsNorm(float[] in, float[] out, float[] weight, int rows, int n) {
+        for (int r = 0; r < rows; r++) {
+            int o = r * n;
+            double sum = 0;
+            for (int i = 0; i < n; i++) {
+                sum += in[o + i] * in[o + i];
+            }
+            float mean = (float) (sum / n);
+            float scale = 1.0f / (float) Math.sqrt(mean + cfg.rmsEps());
+            for (int i = 0; i < n; i++) {
+                out[o + i] = (in[o + i] * scale) * weight[i];
+            }
+        }
+    }
+
+    /** RMS norm of each head (qwen3's q/k norms), in place; {@code count} heads of headDimK values. */
+    private void headNorm(float[] a, float[] weight, int count) {
+        int hd = cfg.headDimK();
+        for (int h = 0; h < count; h++) {
+            int o = h * hd;
+            double sum = 0;
+            for (int i = 0; i < hd; i++) {
+                sum += a[o + i] * a[o + i];
+            }
+            float mean = (float) (sum / hd);
+            float scale = 1.0f / (float) Math.sqrt(mean + cfg.rmsEps());
+            for (int i = 0; i < hd; i++) {
+                a[o + i] = (a[o + i] * scale) * weight[i];
+            }
+        }
+    }
+
+    private void addBias(float[] a, float[] bias, int rows) {
+        int w = bias.length;
+        for (int r = 0; r < rows; r++) {
+            for (int i = 0; i < w; i++) {
+                a[r * w + i] += bias[i];
+            }
+        }
+    }
+
+    private static void add(float[] a, float[] b, int n) {
+        for (int i = 0; i < n; i++) {
+            a[i] += b[i];
+        }
+    }
+
+    /** Rope angles of each row's position, built like ggml's rope cache (iterated float theta). */
+    private void computeRope(Batch batch) {
+        int half = cfg.ropeDims() / 2;
+        float thetaScale = (float) Math.pow(cfg.ropeBase(), -2.0f / cfg.ropeDims());
+        float[] ff = weights.ropeFreqs();
+        for (int r = 0; r < batch.size(); r++) {
+            float theta = batch.position(r);
+            for (int i = 0; i < half; i++) {
+                float t = cfg.ropeFreqScale() * (ff != null ? theta / ff[i] : theta);
+                ropeCos[r * half + i] = (float) Math.cos(t);
+                ropeSin[r * half + i] = (float) Math.sin(t);
+                theta *= thetaScale;
+            }
+        }
+    }
+
+    private void rope(float[] a, int off, int heads, int row) {
+        int hd = cfg.headDimK();
+        int half = cfg.ropeDims() / 2;
+        boolean neox = cfg.architecture().neoxRope();
+        for (int h = 0; h < heads; h++) {
+            int base = off + h * hd;
+            for (int i = 0; i < half; i++) {
+                float c = ropeCos[row * half + i];
+                float s = ropeSin[row * half + i];
+                int i0 = neox ? base + i : base + 2 * i;
+                int i1 = neox ? base + i + half : base + 2 * i + 1;
+                float x0 = a[i0];
+                float x1 = a[i1];
+                a[i0] = x0 * c - x1 * s;
+                a[i1] = x0 * s + x1 * c;
+            }
+        }
+    }
+
+    /** Attention for work items [from, to), each one (row, head). */
+    private void attentionRange(int from, int to) {
+        Batch batch = jobBatch;
+        int local = jobLayer;
+        int heads = cfg.heads();
+        int hd = cfg.headDimK();
+        int hdv = cfg.headDimV();
+        int group = heads / cfg.kvHeads();
+        int kvDimK = cfg.kvDimK();
+        int kvDimV = cfg.kvDimV();
+        for (int item = from; item < to; item++) {
+            int r = item / heads;
+            int h = item % heads;
+            int g = h / group;
+            KvCache cache = batch.cache(r);
+            int len = batch.position(r) + 1;
+            float[] s = scratch(len + hd);
+            MemorySegment keys = cache.keys(local);
+            MemorySegment values = cache.values(local);
+            int qOff = r * cfg.qDim() + h * hd;
+            boolean half = cache.halfPrecision();
+            long elem = half ? 2 : 4;
+            float[] qv = q;
+            if (half) {
+                // ggml converts q to F16 to multiply with an F16 cache
+                kernels.roundF16(q, qOff, s, len, hd);
+                qv = s;
+                qOff = len;
+            }
+            float max = Float.NEGATIVE_INFINITY;
+            for (int t = 0; t < len; t++) {
+                long ko = (long) (t * kvDimK + g * hd) * elem;
+                float dot = half ? kernels.dotF16(keys, ko, qv, qOff, hd) : kernels.dotF32(keys, ko, qv, qOff, hd);
+                float score = dot * attnScale;
+                s[t] = score;
+                max = Math.max(max, score);
+            }
+            double sum = 0;
+            for (int t = 0; t < len; t++) {
+                float e = (float) Math.exp(s[t] - max);
+                s[t] = e;
+                sum += e;
+            }
+            float inv = (float) (1.0 / sum);
+            int outOff = r * cfg.attnOutDim() + h * hdv;
+            java.util.Arrays.fill(att, outOff, outOff + hdv, 0f);
+            for (int t = 0; t < len; t++) {
+                long vo = (long) (t * kvDimV + g * hdv) * elem;
+                float p = s[t] * inv;
+                if (half) {
+                    kernels.axpyF16(p, values, vo, att, outOff, hdv);
+                } else {
+                    kernels.axpyF32(p, values, vo, att, outOff, hdv);
+                }
+            }
+        }
+    }
+
+    private float[] scratch(int size) {
+        float[] s = scoreScratch.get();
+        if (s == null || s.length < size) {
+            s = new float[Math.max(size, 1024)];
+            scoreScratch.set(s);
+        }
+        return s;
+    }
+}
