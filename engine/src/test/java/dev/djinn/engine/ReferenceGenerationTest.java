@@ -22,7 +22,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 class ReferenceGenerationTest {
     static List<ReferenceData.Run> f32Runs() {
-        return ReferenceData.runs("f32");
+        String filter = System.getProperty("djinn.reference.filter", "");
+        return ReferenceData.runs("f32").stream()
+                .filter(r -> filter.isEmpty() || java.util.regex.Pattern.compile(filter).matcher(r.model()).find())
+                .toList();
     }
 
     @ParameterizedTest(name = "{0}")
@@ -43,6 +46,7 @@ class ReferenceGenerationTest {
                 int[] got = new int[expected.length];
                 JsonNode top5 = run.run().get("top5_per_step");
                 double maxErr = 0;
+                int maxStep = -1;
                 int pos = prompt.length;
                 for (int step = 0; step < expected.length; step++) {
                     float[] logits = t.logits();
@@ -51,14 +55,18 @@ class ReferenceGenerationTest {
                         if (logits[i] > logits[best]) best = i;
                     }
                     for (JsonNode e : top5.get(step)) {
-                        maxErr = Math.max(maxErr, Math.abs(logits[e.get(0).asInt()] - e.get(1).asDouble()));
+                        double err = Math.abs(logits[e.get(0).asInt()] - e.get(1).asDouble());
+                        if (err > maxErr) {
+                            maxErr = err;
+                            maxStep = step;
+                        }
                     }
                     got[step] = best;
                     if (best != expected[step]) break;
                     b.clear().add(best, pos++, cache, true);
                     t.forward(b, null);
                 }
-                System.out.printf("%s: max top5 logit error %.3g%n", run, maxErr);
+                System.out.printf("%s: max top5 logit error %.3g at step %d%n", run, maxErr, maxStep);
                 assertThat(got).as(run + " maxErr " + maxErr).containsExactly(expected);
             }
         }

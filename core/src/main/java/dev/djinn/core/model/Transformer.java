@@ -362,6 +362,8 @@ public final class Transformer {
                 long vo = (long) (t * kvDimV + g * hdv) * elem;
                 float p = s[t] * inv;
                 if (half) {
+                    // ggml multiplies an F16 V cache with the probabilities rounded to F16
+                    p = Float.float16ToFloat(Float.floatToFloat16(p));
                     kernels.axpyF16(p, values, vo, att, outOff, hdv);
                 } else {
                     kernels.axpyF32(p, values, vo, att, outOff, hdv);

@@ -1,0 +1,203 @@
+package dev.djinn.core.kernel;
+
+import dev.djinn.core.tensor.Dequantizer;
+import dev.djinn.core.tensor.GgmlType;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.util.SplittableRandom;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+/**
+ * Differential tests: the kernels chosen for this JVM (forced by -Ddjinn.vector.bits in the build's extra
+ * test runs) against a naive double-precision reference built from independently dequantized weights.
+ * Integer parts of quantized dots are exact, so the tolerance is a float rounding bound.
+ */
+class KernelsTest {
+    private static final ValueLayout.OfShort I16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final int[] SIZES = {256, 512, 2048, 256 * 11};
+
+    private final Kernels kernels = KernelProvider.get();
+    private final Kernels scalar = new ScalarKernels();
+    private final SplittableRandom random = new SplittableRandom(42);
+
+    @Test
+    void providerHonoursForcedWidth() {
+        String forced = System.getProperty(KernelProvider.BITS_PROPERTY);
+        if (forced == null || forced.isBlank()) {
+            assertThat(kernels.name()).isNotBlank();
+        } else if (forced.equals("0")) {
+            assertThat(kernels.name()).isEqualTo("scalar");
+        } else {
+            assertThat(kernels.name()).isEqualTo("vector-" + forced);
+        }
+        System.out.println("kernels under test: " + kernels.name());
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = GgmlType.class, names = {"F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_K", "Q5_K", "Q6_K"})
+    void weightRowDotMatchesNaiveReference(GgmlType type) {
+        for (int n : SIZES) {
+            for (int trial = 0; trial < 5; trial++) {
+                MemorySegment w = randomBlocks(type, n);
+                float[] x = randomFloats(n, trial == 0 ? 1f : 10f);
+                float[] wf = new float[n];
+                Dequantizer.dequantize(type, w, 0, wf, 0, n);
+                QuantizedRows in = new QuantizedRows(n, 1);
+                MatMul mm = new MatMul(kernels, new ComputePool(1));
+                mm.prepare(ActivationFormat.forWeights(type), x, 1, in);
+                double ref = naive(type, wf, in, n);
+                float got = mm.dotRow(new dev.djinn.core.tensor.Tensor("w", type, new long[] {n, 1}, w), 0, in, 0);
+                double bound = 1e-5 * absDot(type, wf, in, n) + 1e-6;
+                assertThat((double) got).as("%s n=%d trial %d", type, n, trial).isCloseTo(ref, within(bound));
+            }
+        }
+    }
+
+    @Test
+    void q8_0QuantizationMatchesScalar() {
+        for (int n : SIZES) {
+            float[] x = randomFloats(n, 3f);
+            x[5] = 0f;
+            byte[] q1 = new byte[n], q2 = new byte[n];
+            float[] d1 = new float[n / 32], d2 = new float[n / 32];
+            kernels.quantizeQ8_0(x, 0, n, q1, 0, d1, 0);
+            scalar.quantizeQ8_0(x, 0, n, q2, 0, d2, 0);
+            assertThat(q1).isEqualTo(q2);
+            assertThat(d1).isEqualTo(d2);
+        }
+    }
+
+    @Test
+    void q8_KQuantizationMatchesScalarAndRoundsHalfToEven() {
+        for (int n : SIZES) {
+            float[] x = randomFloats(n, 3f);
+            byte[] q1 = new byte[n], q2 = new byte[n];
+            float[] d1 = new float[n / 256], d2 = new float[n / 256];
+            short[] s1 = new short[n / 16], s2 = new short[n / 16];
+            kernels.quantizeQ8_K(x, 0, n, q1, 0, d1, 0, s1, 0);
+            scalar.quantizeQ8_K(x, 0, n, q2, 0, d2, 0, s2, 0);
+            assertThat(q1).isEqualTo(q2);
+            assertThat(d1).isEqualTo(d2);
+            assertThat(s1).isEqualTo(s2);
+        }
+        // max = -127 makes iscale (-127 / max) exactly 1: 2.5 -> 2 and 3.5 -> 4 (half to even), as ggml's nearest_int
+        float[] x = new float[256];
+        x[0] = -127f;
+        x[1] = 2.5f;
+        x[2] = 3.5f;
+        x[3] = -0.5f;
+        byte[] q = new byte[256];
+        kernels.quantizeQ8_K(x, 0, 256, q, 0, new float[1], 0, new short[16], 0);
+        assertThat(new byte[] {q[0], q[1], q[2], q[3]}).containsExactly(-127, 2, 4, 0);
+    }
+
+    @Test
+    void floatDotAndAxpyMatchReference() {
+        for (int n : new int[] {1, 7, 8, 63, 64, 65, 200, 4096}) {
+            float[] a = randomFloats(n, 1f);
+            float[] b = randomFloats(n, 1f);
+            double ref = 0;
+            double abs = 0;
+            for (int i = 0; i < n; i++) {
+                ref += (double) a[i] * b[i];
+                abs += Math.abs((double) a[i] * b[i]);
+            }
+            assertThat((double) kernels.dot(a, 0, b, 0, n)).isCloseTo(ref, within(1e-6 * abs + 1e-7));
+            MemorySegment seg = Arena.ofAuto().allocate(4L * n);
+            MemorySegment half = Arena.ofAuto().allocate(2L * n);
+            for (int i = 0; i < n; i++) {
+                seg.set(F32, 4L * i, a[i]);
+                half.set(I16, 2L * i, Float.floatToFloat16(a[i]));
+            }
+            float[] y1 = b.clone(), y2 = b.clone();
+            kernels.axpyF32(0.5f, seg, 0, y1, 0, n);
+            kernels.axpyF16(0.5f, half, 0, y2, 0, n);
+            for (int i = 0; i < n; i++) {
+                assertThat(y1[i]).isCloseTo(b[i] + 0.5f * a[i], within(1e-6f));
+                assertThat(y2[i]).isCloseTo(b[i] + 0.5f * Float.float16ToFloat(Float.floatToFloat16(a[i])), within(1e-6f));
+            }
+        }
+    }
+
+    /** Double-precision dot of dequantized weights with the activation as the kernel sees it. */
+    private static double naive(GgmlType type, float[] wf, QuantizedRows in, int n) {
+        double sum = 0;
+        for (int i = 0; i < n; i++) {
+            sum += (double) wf[i] * activation(in, i);
+        }
+        return sum;
+    }
+
+    private static double absDot(GgmlType type, float[] wf, QuantizedRows in, int n) {
+        double sum = 0;
+        for (int i = 0; i < n; i++) {
+            sum += Math.abs((double) wf[i] * activation(in, i));
+        }
+        return sum;
+    }
+
+    private static double activation(QuantizedRows in, int i) {
+        return switch (in.format()) {
+            case F32, F16, BF16 -> in.values[i];
+            case Q8_0 -> (double) in.quants[i] * in.scales[i / 32];
+            case Q8_K -> (double) in.quants[i] * in.scales[i / 256];
+        };
+    }
+
+    private float[] randomFloats(int n, float scale) {
+        float[] x = new float[n];
+        for (int i = 0; i < n; i++) {
+            x[i] = (float) (random.nextGaussian() * scale);
+        }
+        return x;
+    }
+
+    /** Random but valid blocks: random bytes, with every scale field set to a finite half-precision value. */
+    private MemorySegment randomBlocks(GgmlType type, int n) {
+        long bytes = type.rowBytes(n);
+        MemorySegment seg = Arena.ofAuto().allocate(bytes);
+        for (long i = 0; i < bytes; i++) {
+            seg.set(ValueLayout.JAVA_BYTE, i, (byte) random.nextInt(256));
+        }
+        switch (type) {
+            case F32 -> {
+                for (int i = 0; i < n; i++) seg.set(F32, 4L * i, (float) random.nextGaussian());
+            }
+            case F16 -> {
+                for (int i = 0; i < n; i++) seg.set(I16, 2L * i, Float.floatToFloat16((float) random.nextGaussian()));
+            }
+            case BF16 -> {
+                for (int i = 0; i < n; i++) {
+                    seg.set(I16, 2L * i, (short) (Float.floatToIntBits((float) random.nextGaussian()) >>> 16));
+                }
+            }
+            case Q8_0, Q4_0 -> {
+                for (int b = 0; b < n / 32; b++) seg.set(I16, (long) b * type.typeSize(), halfScale());
+            }
+            case Q4_K, Q5_K -> {
+                for (int b = 0; b < n / 256; b++) {
+                    seg.set(I16, (long) b * type.typeSize(), halfScale());
+                    seg.set(I16, (long) b * type.typeSize() + 2, halfScale());
+                }
+            }
+            case Q6_K -> {
+                for (int b = 0; b < n / 256; b++) seg.set(I16, (long) b * type.typeSize() + 208, halfScale());
+            }
+            default -> throw new IllegalArgumentException(type.toString());
+        }
+        return seg;
+    }
+
+    private short halfScale() {
+        return Float.floatToFloat16((float) (random.nextDouble(0.001, 0.05) * (random.nextBoolean() ? 1 : -1)));
+    }
+}
