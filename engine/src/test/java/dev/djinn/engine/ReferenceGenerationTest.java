@@ -68,6 +68,13 @@ class ReferenceGenerationTest {
                 }
                 System.out.printf("%s: max top5 logit error %.3g at step %d%n", run, maxErr, maxStep);
                 assertThat(got).as(run + " maxErr " + maxErr).containsExactly(expected);
+                if (run.f32Weights()) {
+                    assertThat(maxErr).as("top-5 logits of an F32 model").isLessThan(1e-3);
+                } else {
+                    // quantized models: an activation within ~1e-6 of a Q8 rounding boundary may round the
+                    // other way than in llama.cpp (summation order), moving logits by up to ~0.3; ids still agree
+                    assertThat(maxErr).as("top-5 logits of a quantized model").isLessThan(0.5);
+                }
             }
         }
     }
