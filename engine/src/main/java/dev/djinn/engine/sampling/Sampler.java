@@ -61,7 +61,15 @@ public final class Sampler {
             throw new IllegalArgumentException(
                     "expected " + vocabSize + " logits, one per vocabulary entry, got " + logits.length);
         }
-        System.arraycopy(logits, 0, penalised, 0, vocabSize);
+        return sample(logits, 0);
+    }
+
+    /** Samples from the {@code vocabSize} logits starting at {@code offset} (a row of a packed batch). */
+    public int sample(float[] logits, int offset) {
+        if (offset < 0 || offset + vocabSize > logits.length) {
+            throw new IllegalArgumentException("no " + vocabSize + " logits at offset " + offset);
+        }
+        System.arraycopy(logits, offset, penalised, 0, vocabSize);
         penalties.apply(penalised);
         lastToken = params.greedy() ? TopSelection.argmax(penalised) : drawFromChain();
         return lastToken;
