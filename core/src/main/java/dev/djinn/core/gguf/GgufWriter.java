@@ -54,9 +54,11 @@ public final class GgufWriter {
     private record PendingTensor(String name, GgmlType type, long[] shape, long byteSize, TensorData data) {
     }
 
-    /** Sets {@code key}; a key set again keeps its original position, as in ggml's {@code gguf_set_*}. */
+    /** Sets {@code key}; a key set again moves to the end, as with ggml's {@code gguf_set_*}. */
     public GgufWriter put(String key, GgufValue value) {
-        metadata.put(Objects.requireNonNull(key, "key"), Objects.requireNonNull(value, "value"));
+        Objects.requireNonNull(value, "value");
+        metadata.remove(Objects.requireNonNull(key, "key"));
+        metadata.put(key, value);
         return this;
     }
 

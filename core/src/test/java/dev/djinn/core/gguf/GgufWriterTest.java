@@ -85,6 +85,16 @@ class GgufWriterTest {
     }
 
     @Test
+    void aKeySetAgainMovesToTheEnd() throws IOException {
+        Path out = dir.resolve("order.gguf");
+        new GgufWriter().put("a", GgufValue.ofUint32(1)).put("b", GgufValue.ofUint32(2))
+                .put("a", GgufValue.of("again")).write(out);
+        try (GgufFile f = GgufFile.open(out)) {
+            assertThat(describe(f.metadata())).isEqualTo("b = UINT32 2\na = STRING again");
+        }
+    }
+
+    @Test
     void tensorsAreAlignedAndZeroPadded() throws IOException {
         byte[] a = bytes(12, 1);
         byte[] b = bytes(102, 2);
