@@ -159,6 +159,35 @@ class GgufWriterTest {
         }
     }
 
+    /** Offsets past 2 GiB (a 7B model's data) must survive the trip; the big tensor streams from one buffer. */
+    @Test
+    void writesFilesLargerThan2GiB() throws IOException {
+        long rows = 2049;
+        int rowBytes = 1 << 20;
+        ByteBuffer zeros = ByteBuffer.allocateDirect(rowBytes);
+        byte[] marker = bytes(32, 5);
+        Path out = dir.resolve("huge.gguf");
+        try {
+            new GgufWriter()
+                    .addTensor("big", GgmlType.I8, new long[] {rowBytes, rows}, ch -> {
+                        for (long r = 0; r < rows; r++) {
+                            ch.write(zeros.clear());
+                        }
+                    })
+                    .addTensor("after", GgmlType.I8, new long[] {32}, ch -> ch.write(ByteBuffer.wrap(marker)))
+                    .write(out);
+            try (GgufFile f = GgufFile.open(out)) {
+                GgufTensorInfo after = f.tensorInfos().get("after");
+                assertThat(after.offset()).isEqualTo(rows * rowBytes).isGreaterThan(Integer.MAX_VALUE);
+                assertThat(bytesOf(f.tensor("after"))).isEqualTo(marker);
+                assertThat(f.tensor("big").data().get(java.lang.foreign.ValueLayout.JAVA_BYTE, rows * rowBytes - 1)).isZero();
+                assertThat(f.fileSize()).isEqualTo(f.dataOffset() + rows * rowBytes + 32);
+            }
+        } finally {
+            Files.deleteIfExists(out);
+        }
+    }
+
     @Test
     void aTensorWritingTheWrongNumberOfBytesFailsAndLeavesNoFile() {
         GgufWriter w = new GgufWriter().addTensor("t", GgmlType.F32, new long[] {4},
