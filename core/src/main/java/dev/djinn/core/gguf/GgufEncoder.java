@@ -11,10 +11,6 @@ final class GgufEncoder {
     private byte[] buf = new byte[1 << 16];
     private int size;
 
-    int size() {
-        return size;
-    }
-
     byte[] toByteArray() {
         return Arrays.copyOf(buf, size);
     }

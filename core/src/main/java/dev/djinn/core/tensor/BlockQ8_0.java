@@ -36,7 +36,7 @@ final class BlockQ8_0 {
     }
 
     /** C's roundf; Math.round rounds halves up, so -2.5 would become -2 instead of -3. */
-    static int roundHalfAwayFromZero(float x) {
+    private static int roundHalfAwayFromZero(float x) {
         // in double, |x| + 0.5 is exact for every float that can reach here, so the floor is exact too
         return (int) Math.copySign(Math.floor(Math.abs((double) x) + 0.5), x);
     }
