@@ -4,6 +4,8 @@ import dev.djinn.core.DjinnException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
+import java.io.PrintWriter;
+
 /** The {@code djinn} command: dispatches to subcommands and turns user errors into one-line messages. */
 @Command(name = "djinn", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Distributed Java INference Node: run GGUF language models on one machine or a cluster.",
@@ -18,12 +20,24 @@ public final class Main implements Runnable {
 
     /** Runs the command line and returns the exit code; tests call this instead of {@link #main}. */
     public static int run(String... args) {
+        return run(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args);
+    }
+
+    /** Runs the command line with its output and error streams given, so tests can capture them. */
+    public static int run(PrintWriter out, PrintWriter err, String... args) {
         CommandLine cl = new CommandLine(new Main());
         for (Object sub : Subcommands.all()) {
             cl.addSubcommand(sub);
         }
+        cl.setOut(out);
+        cl.setErr(err);
         cl.setExecutionExceptionHandler(Main::handleError);
-        return cl.execute(args);
+        try {
+            return cl.execute(args);
+        } finally {
+            out.flush();
+            err.flush();
+        }
     }
 
     @Override

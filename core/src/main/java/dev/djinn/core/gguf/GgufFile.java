@@ -27,7 +27,13 @@ public final class GgufFile implements AutoCloseable {
     public static final int MAGIC = 0x46554747; // "GGUF" read as a little-endian int
     public static final int DEFAULT_ALIGNMENT = 32;
     private static final int MAX_DIMS = 4;
-    private static final int MAX_ARRAY_NESTING = 8;
+    /** Arrays may hold arrays, at most this deep; real files nest none, and the limit bounds the recursion. */
+    static final int MAX_ARRAY_NESTING = 8;
+    /**
+     * The most heap the parsed metadata may take, estimated as it is read: a corrupt count or length must
+     * fail with a message rather than exhaust memory. Real vocabularies need a few tens of MiB.
+     */
+    private static final long METADATA_HEAP_BUDGET = Math.min(1L << 30, Runtime.getRuntime().maxMemory() / 4);
 
     private final Path path;
     private final Arena arena;
@@ -66,18 +72,14 @@ public final class GgufFile implements AutoCloseable {
         Map<String, GgufValue> kv = new LinkedHashMap<>();
         for (long i = 0; i < kvCount; i++) {
             String key = in.string("metadata key");
-            GgufValueType type = GgufValueType.fromId(in.i32());
+            GgufValueType type = valueType(in.i32(), key);
             GgufValue value = readValue(in, key, type);
             if (kv.put(key, value) != null) {
                 throw new GgufFormatException(path + ": duplicate metadata key " + key);
             }
         }
         this.metadata = new GgufMetadata(kv);
-        long align = metadata.integer("general.alignment").orElse((long) DEFAULT_ALIGNMENT);
-        if (align <= 0 || align > (1 << 20) || Long.bitCount(align) != 1) {
-            throw new GgufFormatException(path + ": general.alignment " + align + " is not a power of two");
-        }
-        this.alignment = (int) align;
+        this.alignment = alignment(kv.get("general.alignment"));
 
         Map<String, GgufTensorInfo> infos = new LinkedHashMap<>();
         for (long i = 0; i < tensorCount; i++) {
@@ -170,6 +172,29 @@ public final class GgufFile implements AutoCloseable {
         arena.close();
     }
 
+    private int alignment(GgufValue value) {
+        if (value == null) {
+            return DEFAULT_ALIGNMENT;
+        }
+        if (!value.type().isInteger()) {
+            throw new GgufFormatException(path + ": general.alignment should be an integer but is " + value.type());
+        }
+        long align = (Long) value.value();
+        if (align <= 0 || align > (1 << 20) || Long.bitCount(align) != 1) {
+            throw new GgufFormatException(path + ": general.alignment " + Long.toUnsignedString(align)
+                    + " is not a power of two up to 2^20");
+        }
+        return (int) align;
+    }
+
+    private GgufValueType valueType(int id, String key) {
+        try {
+            return GgufValueType.fromId(id);
+        } catch (GgufFormatException e) {
+            throw new GgufFormatException(path + ": metadata " + key + " has unknown value type " + id);
+        }
+    }
+
     private long alignUp(long offset) {
         return (offset + alignment - 1) / alignment * alignment;
     }
@@ -208,10 +233,11 @@ public final class GgufFile implements AutoCloseable {
         if (depth >= MAX_ARRAY_NESTING) {
             throw new GgufFormatException(path + ": metadata " + key + " nests arrays too deeply");
         }
-        GgufValueType elementType = GgufValueType.fromId(in.i32());
+        GgufValueType elementType = valueType(in.i32(), key);
         long count = in.u64("array length of " + key);
         in.checkCount(count, elementType.minBytes(), "array length of " + key);
-        int n = (int) count; // checkCount bounds it by the file size, so it fits an int for any real file
+        in.charge(16 + count * heapBytes(elementType), "array " + key);
+        int n = (int) count; // the budget keeps it far below Integer.MAX_VALUE
         Object values = switch (elementType) {
             case UINT8, INT8 -> in.bytes(n);
             case UINT16, INT16 -> {
@@ -258,6 +284,16 @@ public final class GgufFile implements AutoCloseable {
         return new GgufArray(elementType, values);
     }
 
+    /** Heap taken by one element of an array, not counting what strings and nested arrays charge themselves. */
+    private static long heapBytes(GgufValueType elementType) {
+        return switch (elementType) {
+            case UINT8, INT8, BOOL -> 1;
+            case UINT16, INT16 -> 2;
+            case UINT32, INT32, FLOAT32 -> 4;
+            case UINT64, INT64, FLOAT64, STRING, ARRAY -> 8;
+        };
+    }
+
     private GgufTensorInfo readTensorInfo(Cursor in) {
         String name = in.string("tensor name");
         int nDims = in.i32();
@@ -295,13 +331,15 @@ public final class GgufFile implements AutoCloseable {
     private void validatePlacement(GgufTensorInfo info) {
         long offset = info.offset();
         if (offset < 0 || offset % alignment != 0) {
-            throw new GgufFormatException(path + ": tensor " + info.name() + " has offset " + offset
-                    + ", not a multiple of the alignment " + alignment);
+            throw new GgufFormatException(path + ": tensor " + info.name() + " has offset "
+                    + Long.toUnsignedString(offset) + ", not a multiple of the alignment " + alignment);
         }
-        long end = dataOffset + offset + info.byteSize();
-        if (offset > file.byteSize() || end > file.byteSize() || end < 0) {
-            throw new GgufFormatException(path + ": tensor " + info.name() + " lies outside the file (ends at byte "
-                    + end + " of " + file.byteSize() + "); the file is truncated or corrupt");
+        // each term is below 2^62 here, so the sum cannot overflow
+        long end = offset > file.byteSize() ? Long.MAX_VALUE : dataOffset + offset + info.byteSize();
+        if (end > file.byteSize()) {
+            throw new GgufFormatException(path + ": tensor " + info.name() + " lies outside the file (its "
+                    + info.byteSize() + " bytes at data offset " + offset + " end past byte " + file.byteSize()
+                    + "); the file is truncated or corrupt");
         }
     }
 
@@ -315,6 +353,7 @@ public final class GgufFile implements AutoCloseable {
 
         private final MemorySegment seg;
         private long pos;
+        private long budget = METADATA_HEAP_BUDGET;
 
         Cursor(MemorySegment seg) {
             this.seg = seg;
@@ -337,6 +376,15 @@ public final class GgufFile implements AutoCloseable {
             if (count < 0 || count > remaining / Math.max(1, minBytesEach)) {
                 throw new GgufFormatException(path + ": " + what + " " + Long.toUnsignedString(count)
                         + " is impossible for a file of " + seg.byteSize() + " bytes");
+            }
+        }
+
+        /** Counts {@code bytes} of heap against the metadata budget before they are allocated. */
+        void charge(long bytes, String what) {
+            budget -= bytes;
+            if (bytes < 0 || budget < 0) {
+                throw new GgufFormatException(path + ": the metadata would need more than "
+                        + (METADATA_HEAP_BUDGET >> 20) + " MiB of memory by " + what + "; the file is corrupt");
             }
         }
 
@@ -402,10 +450,11 @@ public final class GgufFile implements AutoCloseable {
 
         String string(String what) {
             long len = u64("length of " + what);
-            if (len > seg.byteSize() - pos || len > Integer.MAX_VALUE - 16) {
+            if (len > seg.byteSize() - pos) {
                 throw new GgufFormatException(path + ": " + what + " claims " + len + " bytes but only "
                         + (seg.byteSize() - pos) + " remain");
             }
+            charge(48 + 2 * len, what); // the byte[] read and the String made from it
             // invalid UTF-8 (possible in some vocabularies) decodes with replacement characters rather than failing
             return new String(bytes((int) len), StandardCharsets.UTF_8);
         }

@@ -104,7 +104,7 @@ public final class GgufMetadata {
             case long[] longs -> {
                 int[] out = new int[longs.length];
                 for (int i = 0; i < longs.length; i++) {
-                    out[i] = Math.toIntExact(longs[i]);
+                    out[i] = toInt(key, longs[i]);
                 }
                 yield out;
             }
