@@ -58,8 +58,8 @@ abstract sealed class BaseTokenizer implements Tokenizer permits SentencePieceTo
         return pieceView(token).clone();
     }
 
-    /** The cached piece itself, for callers in this package that only read it. */
-    final byte[] pieceView(int token) {
+    /** The cached piece itself, not to be modified. */
+    private byte[] pieceView(int token) {
         checkToken(token);
         return pieces[token];
     }

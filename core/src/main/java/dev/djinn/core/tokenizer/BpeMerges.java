@@ -19,12 +19,23 @@ final class BpeMerges {
         for (int rank = 0; rank < merges.length; rank++) {
             String merge = merges[rank];
             int space = merge.indexOf(' ', 1);
-            // llama.cpp keeps a merge without a space as the pair ("", "")
-            String left = space < 0 ? "" : merge.substring(0, space);
-            String right = space < 0 ? "" : merge.substring(space + 1);
-            int leftId = intern(vocab, extra, left);
-            int rightId = intern(vocab, extra, right);
-            results[rank] = intern(vocab, extra, left + right);
+            int leftId;
+            int rightId;
+            if (space < 0) {
+                // llama.cpp keeps a merge without a space as the pair ("", "")
+                leftId = intern(vocab, extra, "");
+                rightId = leftId;
+                results[rank] = leftId;
+            } else {
+                // the common case allocates nothing: all three strings are usually tokens
+                leftId = vocab.id(merge, 0, space);
+                leftId = leftId >= 0 ? leftId : intern(vocab, extra, merge.substring(0, space));
+                rightId = vocab.id(merge, space + 1, merge.length());
+                rightId = rightId >= 0 ? rightId : intern(vocab, extra, merge.substring(space + 1));
+                int resultId = vocab.idSkipping(merge, space);
+                results[rank] = resultId >= 0 ? resultId
+                        : intern(vocab, extra, merge.substring(0, space) + merge.substring(space + 1));
+            }
             ranks.putIfAbsent(pair(leftId, rightId), rank);
         }
         for (int b = 0; b < 256; b++) {

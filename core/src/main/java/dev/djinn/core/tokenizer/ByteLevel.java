@@ -44,6 +44,18 @@ final class ByteLevel {
      * {@code llama_decode_text} writes it: {@code [UNK_BYTE_0x<utf8 hex><whole text>]}.
      */
     static byte[] decode(String text) {
+        byte[] fast = new byte[text.length()];
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c >= CHAR_TO_BYTE.length || CHAR_TO_BYTE[c] < 0) {
+                return decodeSlow(text);
+            }
+            fast[i] = (byte) CHAR_TO_BYTE[c];
+        }
+        return fast;
+    }
+
+    private static byte[] decodeSlow(String text) {
         ByteArrayOutputStream out = new ByteArrayOutputStream(text.length());
         text.codePoints().forEach(cp -> {
             int b = cp < CHAR_TO_BYTE.length ? CHAR_TO_BYTE[cp] : -1;

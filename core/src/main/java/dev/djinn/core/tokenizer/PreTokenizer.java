@@ -3,8 +3,10 @@ package dev.djinn.core.tokenizer;
 import dev.djinn.core.DjinnException;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -15,7 +17,8 @@ import java.util.regex.Pattern;
  * <p>llama.cpp runs these through std::regex after replacing non-ASCII whitespace by U+000B (and collapsing other
  * non-ASCII characters to one stand-in per Unicode category, which is what {@code \p{..}} sees). Java's regex gives
  * the same categories directly, so only the whitespace replacement is reproduced; {@code \s} then means ASCII
- * whitespace, exactly as in llama.cpp.
+ * whitespace, exactly as in llama.cpp. (For gpt-2 and llama3 llama.cpp uses hand-written splitters that behave like
+ * these regexes.)
  */
 final class PreTokenizer {
 
@@ -67,7 +70,7 @@ final class PreTokenizer {
         Kind(boolean ignoreMerges, boolean addBos, String... regexes) {
             this.ignoreMerges = ignoreMerges;
             this.addBos = addBos;
-            this.patterns = java.util.Arrays.stream(regexes).map(Pattern::compile).toList();
+            this.patterns = Arrays.stream(regexes).map(Pattern::compile).toList();
         }
     }
 
@@ -118,7 +121,7 @@ final class PreTokenizer {
         Kind kind = BY_NAME.get(name);
         if (kind == null) {
             throw new DjinnException("Unknown pre-tokenizer type '" + name + "' (tokenizer.ggml.pre); djinn knows "
-                    + String.join(", ", new java.util.TreeSet<>(BY_NAME.keySet())) + ".");
+                    + String.join(", ", new TreeSet<>(BY_NAME.keySet())) + ".");
         }
         return new PreTokenizer(kind);
     }

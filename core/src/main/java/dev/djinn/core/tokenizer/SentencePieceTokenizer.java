@@ -98,7 +98,7 @@ final class SentencePieceTokenizer extends BaseTokenizer {
             return;
         }
         int size = len[left] + len[right];
-        int id = vocab.id(text.substring(start[left], start[left] + size));
+        int id = vocab.id(text, start[left], start[left] + size);
         if (id >= 0) {
             queue.add(new Bigram(left, right, vocab.score(id), size));
         }

@@ -3,7 +3,9 @@ package dev.djinn.core.tokenizer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Cuts text at occurrences of special-token strings, as llama.cpp's {@code tokenizer_st_partition}: the tokens are
@@ -30,20 +32,18 @@ final class SpecialTokenSplitter {
     private final boolean[] onlyWhenParsing;
 
     SpecialTokenSplitter(Vocabulary vocab) {
-        Integer[] special = new Integer[vocab.size()];
-        int n = 0;
+        List<Integer> special = new ArrayList<>();
         for (int id = 0; id < vocab.size(); id++) {
             if (vocab.type(id).isSpecial()) {
-                special[n++] = id;
+                special.add(id);
             }
         }
-        int[] utf8Length = new int[vocab.size()];
-        for (int i = 0; i < n; i++) {
-            utf8Length[special[i]] = vocab.utf8Length(special[i]);
-        }
+        int n = special.size();
         // stable sort: equal lengths keep id order (llama.cpp's std::sort leaves that order unspecified)
-        Integer[] sorted = Arrays.copyOf(special, n);
-        Arrays.sort(sorted, Comparator.comparingInt((Integer id) -> -utf8Length[id]));
+        Map<Integer, Integer> utf8Length = new HashMap<>();
+        special.forEach(id -> utf8Length.put(id, vocab.utf8Length(id)));
+        Integer[] sorted = special.toArray(Integer[]::new);
+        Arrays.sort(sorted, Comparator.comparingInt((Integer id) -> -utf8Length.get(id)));
         ids = new int[n];
         texts = new String[n];
         onlyWhenParsing = new boolean[n];

@@ -19,7 +19,7 @@ public final class StreamingDecoder {
 
     /** Adds a token; returns the text that is now complete (possibly empty). */
     public String push(int token) {
-        byte[] piece = tokenizer instanceof BaseTokenizer base ? base.pieceView(token) : tokenizer.pieceBytes(token);
+        byte[] piece = tokenizer.pieceBytes(token);
         byte[] bytes = Arrays.copyOf(pending, pending.length + piece.length);
         System.arraycopy(piece, 0, bytes, pending.length, piece.length);
         int complete = bytes.length - incompleteTail(bytes);

@@ -5,8 +5,6 @@ import dev.djinn.core.gguf.GgufArray;
 import dev.djinn.core.gguf.GgufMetadata;
 
 import java.nio.charset.StandardCharsets;
-import java.util.HashMap;
-import java.util.Map;
 
 /**
  * The token list of a GGUF file: text, score and type of every id, and the reverse text-to-id map.
@@ -16,13 +14,13 @@ final class Vocabulary {
     private final String[] texts;
     private final float[] scores;
     private final TokenType[] types;
-    private final Map<String, Integer> ids;
+    private final StringIntMap ids;
 
     private Vocabulary(String[] texts, float[] scores, TokenType[] types) {
         this.texts = texts;
         this.scores = scores;
         this.types = types;
-        this.ids = HashMap.newHashMap(texts.length);
+        this.ids = new StringIntMap(texts.length);
         for (int i = 0; i < texts.length; i++) {
             ids.put(texts[i], i); // like llama.cpp b4748: a duplicated text maps to its last id
         }
@@ -90,8 +88,17 @@ final class Vocabulary {
 
     /** The id whose text is exactly {@code text}, or -1. */
     int id(String text) {
-        Integer id = ids.get(text);
-        return id == null ? -1 : id;
+        return ids.get(text);
+    }
+
+    /** The id whose text is {@code s.substring(from, to)}, or -1. */
+    int id(String s, int from, int to) {
+        return ids.get(s, from, to);
+    }
+
+    /** The id whose text is {@code s} without its character at {@code skip}, or -1. */
+    int idSkipping(String s, int skip) {
+        return ids.getSkipping(s, skip);
     }
 
     boolean contains(int id) {
