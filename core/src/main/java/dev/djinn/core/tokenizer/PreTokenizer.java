@@ -126,10 +126,6 @@ final class PreTokenizer {
         return new PreTokenizer(kind);
     }
 
-    Kind kind() {
-        return kind;
-    }
-
     /** llama3-style vocabularies take a whole word as one token when it is in the vocabulary. */
     boolean ignoreMerges() {
         return kind.ignoreMerges;
