@@ -97,15 +97,15 @@ final class RunCommand implements Callable<Integer> {
             Tokenizer tok = lm.tokenizer();
             int[] ids = tok.encode(prompt, true, true);
             int context = Math.min(ctx, Math.max(lm.config().trainedContext(), 1));
-            GenerationRequest req = new GenerationRequest(ids, sampling, tokens, stop, ignoreEos);
+            GenerationRequest req = new GenerationRequest(ids, sampling, tokens, stop, ignoreEos, -1);
             if (echo) {
                 out.print(prompt);
                 out.flush();
             }
             GenerationResult r;
             try (LocalSequence seq = new LocalSequence(lm, context, kv)) {
-                r = new Generator(tok, batch).generate(req, seq, (token, text) -> {
-                    out.print(text);
+                r = new Generator(tok, batch).generate(req, seq, event -> {
+                    out.print(event.text());
                     out.flush();
                     return !out.checkError();
                 });

@@ -4,6 +4,7 @@ import dev.djinn.core.DjinnException;
 import dev.djinn.core.tokenizer.StreamingDecoder;
 import dev.djinn.core.tokenizer.Tokenizer;
 import dev.djinn.engine.sampling.Sampler;
+import dev.djinn.engine.sampling.TokenLogprobs;
 
 import java.util.Arrays;
 
@@ -57,20 +58,21 @@ public final class Generator {
         int[] one = new int[1];
         while (produced < limit) {
             int token = sampler.sample(logits, model.logitsOffset());
+            TokenLogprobs lp = req.logprobs() >= 0 ? sampler.lastLogprobs(req.logprobs()) : null;
             sampler.accept(token);
             out[produced++] = token;
             if (!req.ignoreEos() && tokenizer.isEndOfGeneration(token)) {
                 finish = FinishReason.STOP;
-                String rest = stops.flush();
+                String rest = stops.push(decoder.flush()).text() + stops.flush();
                 text.append(rest);
-                if (!sink.accept(token, rest)) {
+                if (!sink.accept(new TokenEvent(token, rest, lp))) {
                     finish = FinishReason.CANCELLED;
                 }
                 break;
             }
             StopMatcher.Result r = stops.push(decoder.push(token));
             text.append(r.text());
-            boolean wanted = sink.accept(token, r.text());
+            boolean wanted = sink.accept(new TokenEvent(token, r.text(), lp));
             if (r instanceof StopMatcher.Stop) {
                 finish = FinishReason.STOP;
                 break;
@@ -83,7 +85,7 @@ public final class Generator {
                 String rest = stops.push(decoder.flush()).text() + stops.flush();
                 text.append(rest);
                 if (!rest.isEmpty()) {
-                    sink.accept(-1, rest);
+                    sink.accept(new TokenEvent(-1, rest, null));
                 }
                 break;
             }
