@@ -10,10 +10,11 @@ import dev.djinn.engine.generate.Generator;
 import dev.djinn.engine.kv.KvCacheType;
 import dev.djinn.engine.sampling.SamplingParams;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,6 +24,9 @@ import java.util.concurrent.Callable;
 @Command(name = "run", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Generate text from a prompt, streamed to stdout; speed goes to stderr.")
 final class RunCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
     @Option(names = {"-m", "--model"}, required = true, paramLabel = "FILE", description = "GGUF model file")
     Path model;
 
@@ -91,8 +95,8 @@ final class RunCommand implements Callable<Integer> {
         SamplingParams sampling = new SamplingParams(temperature, topK, topP, minP, repeatPenalty, repeatLastN,
                 frequencyPenalty, presencePenalty, seed);
         KvCacheType kv = KvCacheType.parse(kvType);
-        PrintStream out = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), false,
-                StandardCharsets.UTF_8);
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
         try (LocalModel lm = LocalModel.open(model, nThreads, batch)) {
             Tokenizer tok = lm.tokenizer();
             int[] ids = tok.encode(prompt, true, true);
@@ -112,7 +116,7 @@ final class RunCommand implements Callable<Integer> {
             }
             out.println();
             out.flush();
-            System.err.printf("djinn: prompt %d tokens, %.2f tokens/s | generation %d tokens, %.2f tokens/s | "
+            err.printf("djinn: prompt %d tokens, %.2f tokens/s | generation %d tokens, %.2f tokens/s | "
                             + "%d threads, %s kernels, finish: %s%n",
                     r.promptTokens(), r.promptTokensPerSecond(), r.generatedTokens(), r.generationTokensPerSecond(),
                     lm.threads(), dev.djinn.core.kernel.KernelProvider.get().name(), r.finishReason().openAiName());
