@@ -4,14 +4,15 @@ import java.lang.foreign.MemorySegment;
 
 /**
  * The innermost numeric operations: dot products of one weight row (read in place from a memory segment,
- * in its storage format) with converted activations, and the activation conversions themselves. One
+ * in its storage format) with one prepared activation row, and the activation conversions themselves. One
  * implementation is chosen at start-up by {@link KernelProvider}; the scalar one is the reference the
  * vectorised ones are tested against.
  *
- * <p>Offsets into segments are in bytes; offsets into arrays are in elements. Quantized dots take block counts.
+ * <p>Offsets into segments are in bytes; offsets into arrays are in elements. Row dots take the prepared
+ * input {@code x} and its row index; their integer parts are exact in every implementation.
  */
 public interface Kernels {
-    /** A short name for logs and benchmarks, e.g. "scalar" or "vector-512". */
+    /** A short name for logs and benchmarks, e.g. "scalar" or "vector-256". */
     String name();
 
     // ---- weight row x activation row
@@ -24,18 +25,15 @@ public interface Kernels {
     /** {@code x} must already hold bfloat16-representable values (see {@link #roundBF16}). */
     float dotBF16(MemorySegment w, long wOff, float[] x, int xOff, int n);
 
-    float dotQ8_0(MemorySegment w, long wOff, byte[] xq, int xqOff, float[] xd, int xdOff, int blocks);
+    float dotQ8_0(MemorySegment w, long wOff, QuantizedRows x, int row);
 
-    float dotQ4_0(MemorySegment w, long wOff, byte[] xq, int xqOff, float[] xd, int xdOff, int blocks);
+    float dotQ4_0(MemorySegment w, long wOff, QuantizedRows x, int row);
 
-    float dotQ4_K(MemorySegment w, long wOff, byte[] xq, int xqOff, float[] xd, int xdOff, short[] xs, int xsOff,
-                  int blocks);
+    float dotQ4_K(MemorySegment w, long wOff, QuantizedRows x, int row);
 
-    float dotQ5_K(MemorySegment w, long wOff, byte[] xq, int xqOff, float[] xd, int xdOff, short[] xs, int xsOff,
-                  int blocks);
+    float dotQ5_K(MemorySegment w, long wOff, QuantizedRows x, int row);
 
-    float dotQ6_K(MemorySegment w, long wOff, byte[] xq, int xqOff, float[] xd, int xdOff, short[] xs, int xsOff,
-                  int blocks);
+    float dotQ6_K(MemorySegment w, long wOff, QuantizedRows x, int row);
 
     // ---- activation conversion (what ggml does to src1 before a mul_mat)
 

@@ -55,10 +55,42 @@ public final class MatMul {
                 case F32 -> System.arraycopy(x, off, out.values, off, n);
                 case F16 -> kernels.roundF16(x, off, out.values, off, n);
                 case BF16 -> kernels.roundBF16(x, off, out.values, off, n);
-                case Q8_0 -> kernels.quantizeQ8_0(x, off, n, out.quants, off, out.scales, r * (n / 32));
-                case Q8_K -> kernels.quantizeQ8_K(x, off, n, out.quants, off, out.scales, r * (n / 256),
-                        out.sums, r * (n / 16));
+                case Q8_0 -> {
+                    kernels.quantizeQ8_0(x, off, n, out.quants, off, out.scales, r * (n / 32));
+                    widen(out, off, n);
+                    blockSums(out, r, n);
+                }
+                case Q8_K -> {
+                    kernels.quantizeQ8_K(x, off, n, out.quants, off, out.scales, r * (n / 256),
+                            out.sums, r * (n / 16));
+                    widen(out, off, n);
+                }
             }
+        }
+    }
+
+    /** Fills {@link QuantizedRows#wide}: per 32 values, the even-position ones then the odd-position ones. */
+    private static void widen(QuantizedRows out, int off, int n) {
+        byte[] q = out.quants;
+        short[] w = out.wide;
+        for (int b = off; b < off + n; b += 32) {
+            for (int k = 0; k < 16; k++) {
+                w[b + k] = q[b + 2 * k];
+                w[b + 16 + k] = q[b + 2 * k + 1];
+            }
+        }
+    }
+
+    /** Q8_0 format: the sum of each block's quantized values (Q4_0 kernels fold the -8 offset with it). */
+    private static void blockSums(QuantizedRows out, int row, int n) {
+        int blocks = n / 32;
+        for (int b = 0; b < blocks; b++) {
+            int sum = 0;
+            int base = row * n + 32 * b;
+            for (int i = 0; i < 32; i++) {
+                sum += out.quants[base + i];
+            }
+            out.sums[row * blocks + b] = (short) sum;
         }
     }
 
@@ -148,14 +180,11 @@ public final class MatMul {
             case F32 -> kernels.dotF32(seg, off, x.values, xo, n);
             case F16 -> kernels.dotF16(seg, off, x.values, xo, n);
             case BF16 -> kernels.dotBF16(seg, off, x.values, xo, n);
-            case Q8_0 -> kernels.dotQ8_0(seg, off, x.quants, xo, x.scales, b * (n / 32), n / 32);
-            case Q4_0 -> kernels.dotQ4_0(seg, off, x.quants, xo, x.scales, b * (n / 32), n / 32);
-            case Q4_K -> kernels.dotQ4_K(seg, off, x.quants, xo, x.scales, b * (n / 256), x.sums, b * (n / 16),
-                    n / 256);
-            case Q5_K -> kernels.dotQ5_K(seg, off, x.quants, xo, x.scales, b * (n / 256), x.sums, b * (n / 16),
-                    n / 256);
-            case Q6_K -> kernels.dotQ6_K(seg, off, x.quants, xo, x.scales, b * (n / 256), x.sums, b * (n / 16),
-                    n / 256);
+            case Q8_0 -> kernels.dotQ8_0(seg, off, x, b);
+            case Q4_0 -> kernels.dotQ4_0(seg, off, x, b);
+            case Q4_K -> kernels.dotQ4_K(seg, off, x, b);
+            case Q5_K -> kernels.dotQ5_K(seg, off, x, b);
+            case Q6_K -> kernels.dotQ6_K(seg, off, x, b);
             default -> throw new IllegalArgumentException("no kernels for " + type);
         };
     }

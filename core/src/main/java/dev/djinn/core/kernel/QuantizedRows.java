@@ -17,8 +17,13 @@ public final class QuantizedRows {
     final byte[] quants;
     /** One scale per block (Q8_0: already rounded through half precision, as ggml stores it). */
     final float[] scales;
-    /** Q8_K: the sum of each 16 quantized values. */
+    /** Q8_K: the sum of each 16 quantized values; Q8_0: the sum of each block's 32. */
     final short[] sums;
+    /**
+     * The quantized values widened to shorts and split per 32: the 16 at even positions, then the 16 at odd
+     * positions. Vector kernels multiply these with weight bytes pulled out of 16-bit lanes by shifts.
+     */
+    final short[] wide;
     ActivationFormat format;
     int rows;
 
@@ -29,6 +34,7 @@ public final class QuantizedRows {
         this.quants = new byte[cols * capacity];
         this.scales = new float[(cols / Q8_0_BLOCK + 1) * capacity];
         this.sums = new short[(cols / 16 + 1) * capacity];
+        this.wide = new short[cols * capacity];
     }
 
     public int cols() {

@@ -51,7 +51,12 @@ public class ScalarKernels implements Kernels {
     }
 
     @Override
-    public float dotQ8_0(MemorySegment w, long wOff, byte[] xq, int xqOff, float[] xd, int xdOff, int blocks) {
+    public float dotQ8_0(MemorySegment w, long wOff, QuantizedRows x, int row) {
+        int blocks = x.cols / 32;
+        byte[] xq = x.quants;
+        int xqOff = row * x.cols;
+        float[] xd = x.scales;
+        int xdOff = row * blocks;
         float sum = 0f;
         for (int b = 0; b < blocks; b++) {
             long blk = wOff + 34L * b;
@@ -66,7 +71,12 @@ public class ScalarKernels implements Kernels {
     }
 
     @Override
-    public float dotQ4_0(MemorySegment w, long wOff, byte[] xq, int xqOff, float[] xd, int xdOff, int blocks) {
+    public float dotQ4_0(MemorySegment w, long wOff, QuantizedRows x, int row) {
+        int blocks = x.cols / 32;
+        byte[] xq = x.quants;
+        int xqOff = row * x.cols;
+        float[] xd = x.scales;
+        int xdOff = row * blocks;
         float sum = 0f;
         for (int b = 0; b < blocks; b++) {
             long blk = wOff + 18L * b;
@@ -93,8 +103,14 @@ public class ScalarKernels implements Kernels {
     }
 
     @Override
-    public float dotQ4_K(MemorySegment w, long wOff, byte[] xq, int xqOff, float[] xd, int xdOff, short[] xs,
-                         int xsOff, int blocks) {
+    public float dotQ4_K(MemorySegment w, long wOff, QuantizedRows x, int row) {
+        int blocks = x.cols / 256;
+        byte[] xq = x.quants;
+        int xqOff = row * x.cols;
+        float[] xd = x.scales;
+        int xdOff = row * blocks;
+        short[] xs = x.sums;
+        int xsOff = row * (x.cols / 16);
         float sum = 0f;
         for (int b = 0; b < blocks; b++) {
             long blk = wOff + 144L * b;
@@ -126,8 +142,14 @@ public class ScalarKernels implements Kernels {
     }
 
     @Override
-    public float dotQ5_K(MemorySegment w, long wOff, byte[] xq, int xqOff, float[] xd, int xdOff, short[] xs,
-                         int xsOff, int blocks) {
+    public float dotQ5_K(MemorySegment w, long wOff, QuantizedRows x, int row) {
+        int blocks = x.cols / 256;
+        byte[] xq = x.quants;
+        int xqOff = row * x.cols;
+        float[] xd = x.scales;
+        int xdOff = row * blocks;
+        short[] xs = x.sums;
+        int xsOff = row * (x.cols / 16);
         float sum = 0f;
         for (int b = 0; b < blocks; b++) {
             long blk = wOff + 176L * b;
@@ -163,8 +185,14 @@ public class ScalarKernels implements Kernels {
     }
 
     @Override
-    public float dotQ6_K(MemorySegment w, long wOff, byte[] xq, int xqOff, float[] xd, int xdOff, short[] xs,
-                         int xsOff, int blocks) {
+    public float dotQ6_K(MemorySegment w, long wOff, QuantizedRows x, int row) {
+        int blocks = x.cols / 256;
+        byte[] xq = x.quants;
+        int xqOff = row * x.cols;
+        float[] xd = x.scales;
+        int xdOff = row * blocks;
+        short[] xs = x.sums;
+        int xsOff = row * (x.cols / 16);
         float sum = 0f;
         for (int b = 0; b < blocks; b++) {
             long blk = wOff + 210L * b;

@@ -1,6 +1,5 @@
 package dev.djinn.core.kernel;
 
-import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
@@ -12,75 +11,101 @@ import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
 
 /**
- * Kernels on the Vector API at one vector width (128, 256 or 512 bits). Float dots keep four accumulators
- * and reduce them the way ggml's SIMD code does, so results stay close to llama.cpp's; quantized dots are
- * exact in their integer part.
+ * Kernels on the Vector API. Float dots use the configured width with four accumulators combined the way
+ * ggml's SIMD code combines them. Integer dots avoid the Vector API's byte conversions (slow on AVX2): they
+ * load weight bytes as 16-bit lanes, pull out the low and high byte (or nibble) with shifts, multiply in
+ * 16 bits against activations pre-split into even and odd positions ({@link QuantizedRows#wide}), and widen
+ * pairs to 32 bits with shifts again; their integer part is exact. Int8 kernels use at most 256-bit vectors.
+ *
+ * <p>Every species is a static final so C2 compiles Vector API calls into plain SIMD instructions; the width
+ * is fixed per JVM by {@link KernelProvider}'s property, read once when this class initialises.
  */
 final class VectorKernels extends ScalarKernels {
-    VectorKernels() {
-    }
-
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
 
-    // Species must be static finals for C2 to compile Vector API calls into plain SIMD instructions, so the
-    // width is fixed per JVM by KernelProvider's property, read once when this class initialises.
     static final int BITS = KernelProvider.vectorBits();
-    private static final VectorShape SHAPE = VectorShape.forBitSize(BITS);
-    private static final VectorSpecies<Float> fs = FloatVector.SPECIES_PREFERRED.withShape(SHAPE);
-    private static final VectorSpecies<Integer> is = IntVector.SPECIES_PREFERRED.withShape(SHAPE);
-    private static final int lanes = fs.length();
-    // shorts and bytes with as many lanes as the float species (F16 and int8 values widen into it)
-    private static final VectorSpecies<Short> ss =
+    private static final VectorSpecies<Float> FS = FloatVector.SPECIES_PREFERRED.withShape(VectorShape.forBitSize(BITS));
+    private static final int LANES = FS.length();
+    /** Shorts widened to floats for F16 weights: as many lanes as {@link #FS}. */
+    private static final VectorSpecies<Short> F16S =
             ShortVector.SPECIES_64.withShape(VectorShape.forBitSize(Math.max(64, BITS / 2)));
-    private static final VectorSpecies<Byte> bs =
-            ByteVector.SPECIES_64.withShape(VectorShape.forBitSize(Math.max(64, BITS / 4)));
-    /** How many int vectors one byte vector widens into. */
-    private static final int byteParts = bs.length() / lanes;
-    private static final FloatVector ZERO = FloatVector.zero(fs);
+    private static final VectorSpecies<Integer> FIS = IntVector.SPECIES_PREFERRED.withShape(VectorShape.forBitSize(BITS));
+
+    /** Width of the int8 kernels: 128 or 256 bits. */
+    private static final int QBITS = Math.min(BITS, 256);
+    private static final VectorSpecies<Short> QS = ShortVector.SPECIES_128.withShape(VectorShape.forBitSize(QBITS));
+    private static final VectorSpecies<Integer> QI = IntVector.SPECIES_128.withShape(VectorShape.forBitSize(QBITS));
+    private static final VectorSpecies<Float> QF = FloatVector.SPECIES_128.withShape(VectorShape.forBitSize(QBITS));
+    /** Shorts per int8 load: 16 (a whole Q8_0 block) at 256 bits, 8 at 128. */
+    private static final int QSHORTS = QS.length();
+    /** Nibble kernels read 16 bytes at a time: 8 shorts. */
+    private static final VectorSpecies<Short> NS = ShortVector.SPECIES_128;
+    private static final VectorSpecies<Integer> NI = IntVector.SPECIES_128;
+    private static final VectorSpecies<Float> NF = FloatVector.SPECIES_128;
+
+    VectorKernels() {
+    }
 
     @Override
     public String name() {
         return "vector-" + BITS;
     }
 
+    // ---------------------------------------------------------------- floats
+
+    /** ggml's reduction of four accumulators: (s0 + s2) + (s1 + s3), then across lanes. */
+    private static float reduce4(FloatVector s0, FloatVector s1, FloatVector s2, FloatVector s3) {
+        return sum(s0.add(s2).add(s1.add(s3)));
+    }
+
     /**
-     * Sums the lanes by repeated halving (lane i + lane i+half), the order GCC gives {@code _mm512_reduce_add_ps}.
-     * Unlike {@code reduceLanes}, whose order may differ between the interpreter and compiled code, this gives
-     * the same bits every time.
+     * Sums the lanes by repeated halving (lane i + lane i + half), the order GCC gives
+     * {@code _mm512_reduce_add_ps}. Unlike {@code reduceLanes}, whose order differs between the interpreter
+     * and compiled code, this gives the same bits every time, so results never depend on JIT timing.
      */
-    private static float reduce(FloatVector v) {
-        for (int half = lanes / 2; half >= 1; half /= 2) {
-            v = v.add(v.slice(half, ZERO));
+    static float sum(FloatVector v) {
+        int n = v.length();
+        if (n == 4) {
+            return (v.lane(0) + v.lane(2)) + (v.lane(1) + v.lane(3));
         }
-        return v.lane(0);
+        if (n == 8) {
+            return ((v.lane(0) + v.lane(4)) + (v.lane(2) + v.lane(6))) + ((v.lane(1) + v.lane(5)) + (v.lane(3) + v.lane(7)));
+        }
+        float[] h = new float[n];
+        v.intoArray(h, 0);
+        for (int half = n / 2; half >= 1; half /= 2) {
+            for (int i = 0; i < half; i++) {
+                h[i] += h[i + half];
+            }
+        }
+        return h[0];
     }
 
     @Override
     public float dotF32(MemorySegment w, long wOff, float[] x, int xOff, int n) {
-        int step = 4 * lanes;
+        int step = 4 * LANES;
         int np = n - n % step;
-        FloatVector s0 = FloatVector.zero(fs), s1 = s0, s2 = s0, s3 = s0;
+        FloatVector s0 = FloatVector.zero(FS), s1 = s0, s2 = s0, s3 = s0;
         for (int i = 0; i < np; i += step) {
             long o = wOff + 4L * i;
-            s0 = FloatVector.fromMemorySegment(fs, w, o, LE).fma(FloatVector.fromArray(fs, x, xOff + i), s0);
-            s1 = FloatVector.fromMemorySegment(fs, w, o + 4L * lanes, LE)
-                    .fma(FloatVector.fromArray(fs, x, xOff + i + lanes), s1);
-            s2 = FloatVector.fromMemorySegment(fs, w, o + 8L * lanes, LE)
-                    .fma(FloatVector.fromArray(fs, x, xOff + i + 2 * lanes), s2);
-            s3 = FloatVector.fromMemorySegment(fs, w, o + 12L * lanes, LE)
-                    .fma(FloatVector.fromArray(fs, x, xOff + i + 3 * lanes), s3);
+            s0 = FloatVector.fromMemorySegment(FS, w, o, LE).fma(FloatVector.fromArray(FS, x, xOff + i), s0);
+            s1 = FloatVector.fromMemorySegment(FS, w, o + 4L * LANES, LE)
+                    .fma(FloatVector.fromArray(FS, x, xOff + i + LANES), s1);
+            s2 = FloatVector.fromMemorySegment(FS, w, o + 8L * LANES, LE)
+                    .fma(FloatVector.fromArray(FS, x, xOff + i + 2 * LANES), s2);
+            s3 = FloatVector.fromMemorySegment(FS, w, o + 12L * LANES, LE)
+                    .fma(FloatVector.fromArray(FS, x, xOff + i + 3 * LANES), s3);
         }
-        float sum = np == 0 ? 0f : reduce(s0.add(s2).add(s1.add(s3)));
+        float sum = np == 0 ? 0f : reduce4(s0, s1, s2, s3);
         for (int i = np; i < n; i++) {
             sum += w.get(F32, wOff + 4L * i) * x[xOff + i];
         }
         return sum;
     }
 
-    /** Widens {@link #lanes} half-precision values at {@code off} to floats (finite values, exactly). */
-    private FloatVector loadF16(MemorySegment w, long off) {
-        IntVector h = (IntVector) ShortVector.fromMemorySegment(ss, w, off, LE)
-                .convertShape(VectorOperators.S2I, is, 0);
+    /** Widens {@link #LANES} half-precision values at {@code off} to floats (finite values, exactly). */
+    private static FloatVector loadF16(MemorySegment w, long off) {
+        IntVector h = (IntVector) ShortVector.fromMemorySegment(F16S, w, off, LE).convertShape(VectorOperators.S2I, FIS, 0);
         IntVector magnitude = h.and(0x7fff).lanewise(VectorOperators.LSHL, 13);
         IntVector sign = h.and(0x8000).lanewise(VectorOperators.LSHL, 16);
         FloatVector f = magnitude.reinterpretAsFloats().mul(0x1p112f);
@@ -89,99 +114,38 @@ final class VectorKernels extends ScalarKernels {
 
     @Override
     public float dotF16(MemorySegment w, long wOff, float[] x, int xOff, int n) {
-        if (ss.length() != lanes) {
-            return super.dotF16(w, wOff, x, xOff, n);
-        }
-        int step = 4 * lanes;
+        int step = 4 * LANES;
         int np = n - n % step;
-        FloatVector s0 = FloatVector.zero(fs), s1 = s0, s2 = s0, s3 = s0;
+        FloatVector s0 = FloatVector.zero(FS), s1 = s0, s2 = s0, s3 = s0;
         for (int i = 0; i < np; i += step) {
             long o = wOff + 2L * i;
-            s0 = loadF16(w, o).fma(FloatVector.fromArray(fs, x, xOff + i), s0);
-            s1 = loadF16(w, o + 2L * lanes).fma(FloatVector.fromArray(fs, x, xOff + i + lanes), s1);
-            s2 = loadF16(w, o + 4L * lanes).fma(FloatVector.fromArray(fs, x, xOff + i + 2 * lanes), s2);
-            s3 = loadF16(w, o + 6L * lanes).fma(FloatVector.fromArray(fs, x, xOff + i + 3 * lanes), s3);
+            s0 = loadF16(w, o).fma(FloatVector.fromArray(FS, x, xOff + i), s0);
+            s1 = loadF16(w, o + 2L * LANES).fma(FloatVector.fromArray(FS, x, xOff + i + LANES), s1);
+            s2 = loadF16(w, o + 4L * LANES).fma(FloatVector.fromArray(FS, x, xOff + i + 2 * LANES), s2);
+            s3 = loadF16(w, o + 6L * LANES).fma(FloatVector.fromArray(FS, x, xOff + i + 3 * LANES), s3);
         }
         // ggml sums the leftovers in double
-        double sum = np == 0 ? 0.0 : reduce(s0.add(s2).add(s1.add(s3)));
+        double sum = np == 0 ? 0.0 : reduce4(s0, s1, s2, s3);
         for (int i = np; i < n; i++) {
             sum += f16(w, wOff + 2L * i) * x[xOff + i];
         }
         return (float) sum;
     }
 
-    /** Sum of products of 32 int8 weights at {@code off} with 32 int8 activations, as int lanes. */
-    private IntVector int8Dot32(MemorySegment w, long off, byte[] xq, int q) {
-        IntVector acc = IntVector.zero(is);
-        int step = bs.length();
-        for (int i = 0; i < 32; i += step) {
-            ByteVector wb = ByteVector.fromMemorySegment(bs, w, off + i, LE);
-            ByteVector xb = ByteVector.fromArray(bs, xq, q + i);
-            for (int p = 0; p < byteParts; p++) {
-                IntVector wi = (IntVector) wb.convertShape(VectorOperators.B2I, is, p);
-                IntVector xi = (IntVector) xb.convertShape(VectorOperators.B2I, is, p);
-                acc = acc.add(wi.mul(xi));
-            }
-        }
-        return acc;
-    }
-
-    @Override
-    public float dotQ8_0(MemorySegment w, long wOff, byte[] xq, int xqOff, float[] xd, int xdOff, int blocks) {
-        FloatVector acc = FloatVector.zero(fs);
-        for (int b = 0; b < blocks; b++) {
-            long blk = wOff + 34L * b;
-            IntVector isum = int8Dot32(w, blk + 2, xq, xqOff + 32 * b);
-            float d = f16(w, blk) * xd[xdOff + b];
-            acc = ((FloatVector) isum.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(fs, d), acc);
-        }
-        return reduce(acc);
-    }
-
-    @Override
-    public float dotQ4_0(MemorySegment w, long wOff, byte[] xq, int xqOff, float[] xd, int xdOff, int blocks) {
-        if (bs.length() > 16) {
-            return super.dotQ4_0(w, wOff, xq, xqOff, xd, xdOff, blocks);
-        }
-        FloatVector acc = FloatVector.zero(fs);
-        int step = bs.length();
-        for (int b = 0; b < blocks; b++) {
-            long blk = wOff + 18L * b;
-            int q = xqOff + 32 * b;
-            IntVector isum = IntVector.zero(is);
-            for (int i = 0; i < 16; i += step) {
-                ByteVector packed = ByteVector.fromMemorySegment(bs, w, blk + 2 + i, LE);
-                ByteVector lo = packed.and((byte) 0x0F).sub((byte) 8);
-                ByteVector hi = packed.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F).sub((byte) 8);
-                ByteVector xlo = ByteVector.fromArray(bs, xq, q + i);
-                ByteVector xhi = ByteVector.fromArray(bs, xq, q + 16 + i);
-                for (int p = 0; p < byteParts; p++) {
-                    isum = isum.add(((IntVector) lo.convertShape(VectorOperators.B2I, is, p))
-                            .mul((IntVector) xlo.convertShape(VectorOperators.B2I, is, p)));
-                    isum = isum.add(((IntVector) hi.convertShape(VectorOperators.B2I, is, p))
-                            .mul((IntVector) xhi.convertShape(VectorOperators.B2I, is, p)));
-                }
-            }
-            float d = f16(w, blk) * xd[xdOff + b];
-            acc = ((FloatVector) isum.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(fs, d), acc);
-        }
-        return reduce(acc);
-    }
-
     @Override
     public float dot(float[] a, int aOff, float[] b, int bOff, int n) {
-        int step = 4 * lanes;
+        int step = 4 * LANES;
         int np = n - n % step;
-        FloatVector s0 = FloatVector.zero(fs), s1 = s0, s2 = s0, s3 = s0;
+        FloatVector s0 = FloatVector.zero(FS), s1 = s0, s2 = s0, s3 = s0;
         for (int i = 0; i < np; i += step) {
-            s0 = FloatVector.fromArray(fs, a, aOff + i).fma(FloatVector.fromArray(fs, b, bOff + i), s0);
-            s1 = FloatVector.fromArray(fs, a, aOff + i + lanes).fma(FloatVector.fromArray(fs, b, bOff + i + lanes), s1);
-            s2 = FloatVector.fromArray(fs, a, aOff + i + 2 * lanes)
-                    .fma(FloatVector.fromArray(fs, b, bOff + i + 2 * lanes), s2);
-            s3 = FloatVector.fromArray(fs, a, aOff + i + 3 * lanes)
-                    .fma(FloatVector.fromArray(fs, b, bOff + i + 3 * lanes), s3);
+            s0 = FloatVector.fromArray(FS, a, aOff + i).fma(FloatVector.fromArray(FS, b, bOff + i), s0);
+            s1 = FloatVector.fromArray(FS, a, aOff + i + LANES).fma(FloatVector.fromArray(FS, b, bOff + i + LANES), s1);
+            s2 = FloatVector.fromArray(FS, a, aOff + i + 2 * LANES)
+                    .fma(FloatVector.fromArray(FS, b, bOff + i + 2 * LANES), s2);
+            s3 = FloatVector.fromArray(FS, a, aOff + i + 3 * LANES)
+                    .fma(FloatVector.fromArray(FS, b, bOff + i + 3 * LANES), s3);
         }
-        float sum = np == 0 ? 0f : reduce(s0.add(s2).add(s1.add(s3)));
+        float sum = np == 0 ? 0f : reduce4(s0, s1, s2, s3);
         for (int i = np; i < n; i++) {
             sum += a[aOff + i] * b[bOff + i];
         }
@@ -191,12 +155,112 @@ final class VectorKernels extends ScalarKernels {
     @Override
     public void axpyF32(float a, MemorySegment v, long vOff, float[] y, int yOff, int n) {
         int i = 0;
-        for (int up = fs.loopBound(n); i < up; i += lanes) {
-            FloatVector.fromMemorySegment(fs, v, vOff + 4L * i, LE)
-                    .fma(FloatVector.broadcast(fs, a), FloatVector.fromArray(fs, y, yOff + i)).intoArray(y, yOff + i);
+        FloatVector av = FloatVector.broadcast(FS, a);
+        for (int up = FS.loopBound(n); i < up; i += LANES) {
+            FloatVector.fromMemorySegment(FS, v, vOff + 4L * i, LE).fma(av, FloatVector.fromArray(FS, y, yOff + i))
+                    .intoArray(y, yOff + i);
         }
         for (; i < n; i++) {
             y[yOff + i] += a * v.get(F32, vOff + 4L * i);
         }
+    }
+
+    @Override
+    public void axpyF16(float a, MemorySegment v, long vOff, float[] y, int yOff, int n) {
+        int i = 0;
+        FloatVector av = FloatVector.broadcast(FS, a);
+        for (int up = FS.loopBound(n); i < up; i += LANES) {
+            loadF16(v, vOff + 2L * i).fma(av, FloatVector.fromArray(FS, y, yOff + i)).intoArray(y, yOff + i);
+        }
+        for (; i < n; i++) {
+            y[yOff + i] += a * f16(v, vOff + 2L * i);
+        }
+    }
+
+    // ---------------------------------------------------------------- int8
+
+    /**
+     * Sum of products of one 16-bit-lane load of weight bytes (signed) with the matching even and odd
+     * activations, as 32-bit lanes each summing four products.
+     */
+    private static IntVector bytePairsDot(ShortVector v, ShortVector even, ShortVector odd) {
+        ShortVector lo = v.lanewise(VectorOperators.LSHL, 8).lanewise(VectorOperators.ASHR, 8);
+        ShortVector hi = v.lanewise(VectorOperators.ASHR, 8);
+        return widenPairs(lo.mul(even).add(hi.mul(odd)));
+    }
+
+    /** Adds each pair of 16-bit lanes into one 32-bit lane. */
+    private static IntVector widenPairs(ShortVector p) {
+        IntVector pi = p.reinterpretAsInts();
+        return pi.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                .add(pi.lanewise(VectorOperators.ASHR, 16));
+    }
+
+    @Override
+    public float dotQ8_0(MemorySegment w, long wOff, QuantizedRows x, int row) {
+        int blocks = x.cols / 32;
+        short[] wide = x.wide;
+        float[] xd = x.scales;
+        int xo = row * x.cols;
+        int xdo = row * blocks;
+        FloatVector acc0 = FloatVector.zero(QF), acc1 = acc0;
+        int b = 0;
+        for (; b + 1 < blocks; b += 2) {
+            long blk = wOff + 34L * b;
+            int q = xo + 32 * b;
+            IntVector i0 = q8Block(w, blk, wide, q);
+            IntVector i1 = q8Block(w, blk + 34, wide, q + 32);
+            acc0 = ((FloatVector) i0.convert(VectorOperators.I2F, 0))
+                    .fma(FloatVector.broadcast(QF, f16(w, blk) * xd[xdo + b]), acc0);
+            acc1 = ((FloatVector) i1.convert(VectorOperators.I2F, 0))
+                    .fma(FloatVector.broadcast(QF, f16(w, blk + 34) * xd[xdo + b + 1]), acc1);
+        }
+        if (b < blocks) {
+            long blk = wOff + 34L * b;
+            acc0 = ((FloatVector) q8Block(w, blk, wide, xo + 32 * b).convert(VectorOperators.I2F, 0))
+                    .fma(FloatVector.broadcast(QF, f16(w, blk) * xd[xdo + b]), acc0);
+        }
+        return sum(acc0.add(acc1));
+    }
+
+    /** Integer dot of one Q8_0 weight block (at {@code blk}) with the activations at {@code q}, as int lanes. */
+    private static IntVector q8Block(MemorySegment w, long blk, short[] wide, int q) {
+        IntVector sum = bytePairsDot(ShortVector.fromMemorySegment(QS, w, blk + 2, LE),
+                ShortVector.fromArray(QS, wide, q), ShortVector.fromArray(QS, wide, q + 16));
+        if (QSHORTS == 8) {
+            sum = sum.add(bytePairsDot(ShortVector.fromMemorySegment(QS, w, blk + 18, LE),
+                    ShortVector.fromArray(QS, wide, q + 8), ShortVector.fromArray(QS, wide, q + 24)));
+        }
+        return sum;
+    }
+
+    @Override
+    public float dotQ4_0(MemorySegment w, long wOff, QuantizedRows x, int row) {
+        int blocks = x.cols / 32;
+        short[] wide = x.wide;
+        float[] xd = x.scales;
+        short[] sums = x.sums;
+        int xo = row * x.cols;
+        int xdo = row * blocks;
+        FloatVector acc = FloatVector.zero(NF);
+        float offset = 0f;
+        for (int b = 0; b < blocks; b++) {
+            long blk = wOff + 18L * b;
+            int q = xo + 32 * b;
+            // lane k holds bytes 2k and 2k+1: their low nibbles are values 2k and 2k+1, their high ones 2k+16, 2k+17
+            ShortVector v = ShortVector.fromMemorySegment(NS, w, blk + 2, LE);
+            ShortVector n0 = v.and((short) 0x000F);
+            ShortVector n1 = v.lanewise(VectorOperators.LSHR, 4).and((short) 0x000F);
+            ShortVector n2 = v.lanewise(VectorOperators.LSHR, 8).and((short) 0x000F);
+            ShortVector n3 = v.lanewise(VectorOperators.LSHR, 12);
+            ShortVector p = n0.mul(ShortVector.fromArray(NS, wide, q))
+                    .add(n2.mul(ShortVector.fromArray(NS, wide, q + 16)))
+                    .add(n1.mul(ShortVector.fromArray(NS, wide, q + 8)))
+                    .add(n3.mul(ShortVector.fromArray(NS, wide, q + 24)));
+            float d = f16(w, blk) * xd[xdo + b];
+            acc = ((FloatVector) widenPairs(p).convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(NF, d), acc);
+            offset += d * sums[xdo + b]; // the nibbles are stored +8: subtract 8 * sum(x) * d
+        }
+        return sum(acc) - 8f * offset;
     }
 }
