@@ -263,4 +263,127 @@ final class VectorKernels extends ScalarKernels {
         }
         return sum(acc) - 8f * offset;
     }
+
+    // ---------------------------------------------------------------- K-quants
+
+    private static final java.lang.foreign.ValueLayout.OfInt I32 =
+            java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED.withOrder(LE);
+
+    @Override
+    public float dotQ4_K(MemorySegment w, long wOff, QuantizedRows x, int row) {
+        int blocks = x.cols / 256;
+        short[] wide = x.wide;
+        short[] bsums = x.sums;
+        int xo = row * x.cols;
+        int xdo = row * blocks;
+        int xso = row * (x.cols / 16);
+        FloatVector acc = FloatVector.zero(QF);
+        float minSum = 0f;
+        for (int b = 0; b < blocks; b++) {
+            long blk = wOff + 144L * b;
+            // the twelve scale bytes hold eight 6-bit scales and eight 6-bit mins (ggml's get_scale_min_k4)
+            int u0 = w.get(I32, blk + 4);
+            int u1 = w.get(I32, blk + 8);
+            int u2 = w.get(I32, blk + 12);
+            int scLo = u0 & 0x3f3f3f3f;
+            int scHi = (u2 & 0x0f0f0f0f) | ((u0 >>> 2) & 0x30303030);
+            int mLo = u1 & 0x3f3f3f3f;
+            int mHi = ((u2 >>> 4) & 0x0f0f0f0f) | ((u1 >>> 2) & 0x30303030);
+            IntVector isum = IntVector.zero(QI);
+            int q = xo + 256 * b;
+            for (int j = 0; j < 4; j++) {
+                int word = j < 2 ? scLo : scHi;
+                int sc0 = (word >>> (16 * (j & 1))) & 0xff;
+                int sc1 = (word >>> (16 * (j & 1) + 8)) & 0xff;
+                long chunk = blk + 16 + 32L * j;
+                int xq = q + 64 * j;
+                isum = isum.add(nibblePairs(w, chunk, wide, xq, sc0, sc1));
+                if (QSHORTS == 8) {
+                    isum = isum.add(nibblePairs(w, chunk + 16, wide, xq + 8, sc0, sc1));
+                }
+            }
+            float dx = x.scales[xdo + b];
+            acc = ((FloatVector) isum.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(QF, f16(w, blk) * dx), acc);
+            int msum = 0;
+            for (int j = 0; j < 8; j++) {
+                int m = ((j < 4 ? mLo : mHi) >>> (8 * (j & 3))) & 0xff;
+                msum += m * (bsums[xso + 16 * b + 2 * j] + bsums[xso + 16 * b + 2 * j + 1]);
+            }
+            minSum += f16(w, blk + 2) * dx * msum;
+        }
+        return sum(acc) - minSum;
+    }
+
+    /**
+     * One load of Q4_K nibbles (two sub-blocks of 32 share each byte: low nibbles the first, high the second),
+     * dotted with the activations at {@code xq} (evens, then odds 16 further) and scaled by each sub-block's scale.
+     */
+    private static IntVector nibblePairs(MemorySegment w, long off, short[] wide, int xq, int sc0, int sc1) {
+        ShortVector v = ShortVector.fromMemorySegment(QS, w, off, LE);
+        ShortVector n0 = v.and((short) 0x000F);
+        ShortVector n1 = v.lanewise(VectorOperators.LSHR, 4).and((short) 0x000F);
+        ShortVector n2 = v.lanewise(VectorOperators.LSHR, 8).and((short) 0x000F);
+        ShortVector n3 = v.lanewise(VectorOperators.LSHR, 12);
+        ShortVector first = n0.mul(ShortVector.fromArray(QS, wide, xq)).add(n2.mul(ShortVector.fromArray(QS, wide, xq + 16)));
+        ShortVector second = n1.mul(ShortVector.fromArray(QS, wide, xq + 32))
+                .add(n3.mul(ShortVector.fromArray(QS, wide, xq + 48)));
+        return widenPairs(first).mul(sc0).add(widenPairs(second).mul(sc1));
+    }
+
+    @Override
+    public float dotQ6_K(MemorySegment w, long wOff, QuantizedRows x, int row) {
+        int blocks = x.cols / 256;
+        short[] wide = x.wide;
+        short[] bsums = x.sums;
+        int xo = row * x.cols;
+        int xdo = row * blocks;
+        int xso = row * (x.cols / 16);
+        FloatVector acc = FloatVector.zero(NF);
+        float correction = 0f;
+        for (int b = 0; b < blocks; b++) {
+            long blk = wOff + 210L * b;
+            long sc = blk + 192;
+            IntVector isum = IntVector.zero(NI);
+            int offset = 0;
+            for (int g = 0; g < 16; g++) {
+                offset += w.get(I8, sc + g) * bsums[xso + 16 * b + g];
+            }
+            for (int half = 0; half < 2; half++) {
+                long ql = blk + 64L * half;
+                long qh = blk + 128 + 32L * half;
+                int base = xo + 256 * b + 128 * half;
+                for (int g = 0; g < 2; g++) {
+                    // 16 values of each of the four quarters: bytes l = 16g .. 16g+15
+                    ShortVector a = ShortVector.fromMemorySegment(NS, w, ql + 16 * g, LE);
+                    ShortVector c = ShortVector.fromMemorySegment(NS, w, ql + 32 + 16 * g, LE);
+                    ShortVector h = ShortVector.fromMemorySegment(NS, w, qh + 16 * g, LE);
+                    int s = 8 * half + g;
+                    int e = base + 8 * g;
+                    isum = isum.add(q6Quarter(a.and((short) 0x0F).or(h.lanewise(VectorOperators.LSHL, 4).and((short) 0x30)),
+                            a.lanewise(VectorOperators.LSHR, 8).and((short) 0x0F).or(h.lanewise(VectorOperators.LSHR, 4).and((short) 0x30)),
+                            wide, e, w.get(I8, sc + s)));
+                    isum = isum.add(q6Quarter(c.and((short) 0x0F).or(h.lanewise(VectorOperators.LSHL, 2).and((short) 0x30)),
+                            c.lanewise(VectorOperators.LSHR, 8).and((short) 0x0F).or(h.lanewise(VectorOperators.LSHR, 6).and((short) 0x30)),
+                            wide, e + 32, w.get(I8, sc + s + 2)));
+                    isum = isum.add(q6Quarter(a.lanewise(VectorOperators.LSHR, 4).and((short) 0x0F).or(h.and((short) 0x30)),
+                            a.lanewise(VectorOperators.LSHR, 12).or(h.lanewise(VectorOperators.LSHR, 8).and((short) 0x30)),
+                            wide, e + 64, w.get(I8, sc + s + 4)));
+                    isum = isum.add(q6Quarter(c.lanewise(VectorOperators.LSHR, 4).and((short) 0x0F).or(h.lanewise(VectorOperators.LSHR, 2).and((short) 0x30)),
+                            c.lanewise(VectorOperators.LSHR, 12).or(h.lanewise(VectorOperators.LSHR, 10).and((short) 0x30)),
+                            wide, e + 96, w.get(I8, sc + s + 6)));
+                }
+            }
+            float d = f16(w, blk + 208) * x.scales[xdo + b];
+            acc = ((FloatVector) isum.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(NF, d), acc);
+            // values are stored +32: subtract 32 * scale * (sum of x) for each group of 16
+            correction += d * (32 * offset);
+        }
+        return sum(acc) - correction;
+    }
+
+    /** Unsigned 6-bit values at even and odd positions of a group of 16, dotted with x and scaled. */
+    private static IntVector q6Quarter(ShortVector even, ShortVector odd, short[] wide, int e, int scale) {
+        return widenPairs(even.mul(ShortVector.fromArray(NS, wide, e)).add(odd.mul(ShortVector.fromArray(NS, wide, e + 16))))
+                .mul(scale);
+    }
 }
