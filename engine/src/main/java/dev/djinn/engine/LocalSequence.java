@@ -29,10 +29,10 @@ public final class LocalSequence implements SequenceModel, AutoCloseable {
     }
 
     @Override
-    public float[] forward(int[] tokens, int from, int count, int startPos) {
+    public float[] forward(int[] tokens, int from, int count, int startPos, boolean prompt) {
         batch.clear();
         for (int i = 0; i < count; i++) {
-            batch.add(tokens[from + i], startPos + i, cache, i == count - 1);
+            batch.add(tokens[from + i], startPos + i, cache, i == count - 1, prompt);
         }
         transformer.forward(batch, null);
         return transformer.logits();

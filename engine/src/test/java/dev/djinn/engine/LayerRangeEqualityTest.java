@@ -62,7 +62,7 @@ class LayerRangeEqualityTest {
             for (int s = 0; s < shards.size(); s++) {
                 Batch b = new Batch(tokens.length);
                 for (int i = 0; i < tokens.length; i++) {
-                    b.add(tokens[i], pos + i, caches.get(s), i == tokens.length - 1);
+                    b.add(tokens[i], pos + i, caches.get(s), i == tokens.length - 1, step == 0);
                 }
                 ts.get(s).forward(b, hidden);
                 hidden = Arrays.copyOf(ts.get(s).hidden(), tokens.length * cfg.dim());

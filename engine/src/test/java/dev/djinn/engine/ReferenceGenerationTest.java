@@ -40,7 +40,7 @@ class ReferenceGenerationTest {
             try (ContiguousKvCache cache = new ContiguousKvCache(cfg, LayerRange.all(cfg), prompt.length + expected.length + 1, KvCacheType.F32)) {
                 Batch b = new Batch(Math.max(prompt.length, 1));
                 for (int i = 0; i < prompt.length; i++) {
-                    b.add(prompt[i], i, cache, i == prompt.length - 1);
+                    b.add(prompt[i], i, cache, i == prompt.length - 1, true);
                 }
                 t.forward(b, null);
                 int[] got = new int[expected.length];

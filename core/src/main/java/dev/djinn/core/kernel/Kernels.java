@@ -35,6 +35,15 @@ public interface Kernels {
 
     float dotQ6_K(MemorySegment w, long wOff, QuantizedRows x, int row);
 
+    /**
+     * Matrix-matrix product for prompt rows: {@code out[t * outStride + outCol + r] = w[r] · x[t]} for the
+     * {@code rows} float weight rows in {@code w} (row-major, {@code cols} each) and the activation rows
+     * {@code xRows[0 .. xCount)} of {@code x} ({@code cols} each). Each output is accumulated in the same
+     * order whatever the tile it falls in, so a row's result never depends on the rest of the batch.
+     */
+    void gemm(float[] w, int rows, float[] x, int[] xRows, int xCount, int cols, float[] out, int outStride,
+              int outCol);
+
     // ---- activation conversion (what ggml does to src1 before a mul_mat)
 
     /** Q8_0 as ggml's x86 path quantizes activations: scale 127/amax, round half to even. */

@@ -1,5 +1,6 @@
 package dev.djinn.core.kernel;
 
+import dev.djinn.core.tensor.Dequantizer;
 import dev.djinn.core.tensor.GgmlType;
 import dev.djinn.core.tensor.Tensor;
 
@@ -41,14 +42,31 @@ public final class MatMul {
         return pool;
     }
 
-    /** Converts {@code rows} rows of {@code x} (row length {@code out.cols()}) into {@code format}. */
+    /** Converts {@code rows} rows of {@code x} for the matrix-vector kernels (no prompt rows). */
     public void prepare(ActivationFormat format, float[] x, int rows, QuantizedRows out) {
+        prepare(format, x, rows, null, out);
+    }
+
+    /**
+     * Converts {@code rows} rows of {@code x} (row length {@code out.cols()}) into {@code format}. Rows flagged
+     * in {@code prompt} (may be null) are multiplied with the matrix-matrix kernel, the others one by one.
+     */
+    public void prepare(ActivationFormat format, float[] x, int rows, boolean[] prompt, QuantizedRows out) {
         int n = out.cols;
         if (rows > out.capacity) {
             throw new IllegalArgumentException("batch of " + rows + " exceeds capacity " + out.capacity);
         }
         out.format = format;
         out.rows = rows;
+        out.gemmCount = 0;
+        out.dotCount = 0;
+        for (int r = 0; r < rows; r++) {
+            if (prompt != null && prompt[r]) {
+                out.gemmRows[out.gemmCount++] = r;
+            } else {
+                out.dotRows[out.dotCount++] = r;
+            }
+        }
         for (int r = 0; r < rows; r++) {
             int off = r * n;
             switch (format) {
@@ -59,6 +77,9 @@ public final class MatMul {
                     kernels.quantizeQ8_0(x, off, n, out.quants, off, out.scales, r * (n / 32));
                     widen(out, off, n);
                     blockSums(out, r, n);
+                    if (prompt != null && prompt[r]) {
+                        dequantizeInput(out, r, 32);
+                    }
                 }
                 case Q8_K -> {
                     kernels.quantizeQ8_K(x, off, n, out.quants, off, out.scales, r * (n / 256),
@@ -66,6 +87,15 @@ public final class MatMul {
                     widen(out, off, n);
                 }
             }
+        }
+    }
+
+    /** The matrix-matrix kernel multiplies floats: the quantized row's exact values {@code q * d}. */
+    private static void dequantizeInput(QuantizedRows out, int row, int block) {
+        int n = out.cols;
+        int base = row * n;
+        for (int i = 0; i < n; i++) {
+            out.values[base + i] = out.quants[base + i] * out.scales[row * (n / block) + i / block];
         }
     }
 
@@ -161,12 +191,57 @@ public final class MatMul {
 
     private void rowsOf(Tensor w, float[] out, int stride, int from, int to) {
         QuantizedRows x = jobInput;
-        int batch = x.rows;
+        if (!floatGemm(w.type())) {
+            for (int r = from; r < to; r++) {
+                for (int b = 0; b < x.rows; b++) {
+                    out[b * stride + r] = dotRow(w, r, x, b);
+                }
+            }
+            return;
+        }
+        if (x.gemmCount > 0) {
+            int cols = x.cols;
+            float[] tile = gemmTile(cols);
+            for (int r = from; r < to; r += GEMM_TILE_ROWS) {
+                int rows = Math.min(GEMM_TILE_ROWS, to - r);
+                for (int i = 0; i < rows; i++) {
+                    Dequantizer.dequantize(w.type(), w.data(), w.rowBytes() * (r + i), tile, i * cols, cols);
+                }
+                kernels.gemm(tile, rows, x.values, x.gemmRows, x.gemmCount, cols, out, stride, r);
+            }
+        }
+        int[] dots = x.dotRows;
         for (int r = from; r < to; r++) {
-            for (int b = 0; b < batch; b++) {
+            for (int i = 0; i < x.dotCount; i++) {
+                int b = dots[i];
                 out[b * stride + r] = dotRow(w, r, x, b);
             }
         }
+    }
+
+    /**
+     * Weight types whose prompt rows take the float matrix-matrix kernel. Their decoded values and the
+     * activations' ({@code q * d} with a half-precision d) are exact floats, so only summation order differs
+     * from the integer kernels. K-quant rows stay on the integer kernels, which follow ggml's arithmetic.
+     */
+    private static boolean floatGemm(GgmlType type) {
+        return switch (type) {
+            case F32, F16, BF16, Q8_0, Q4_0 -> true;
+            default -> false;
+        };
+    }
+
+    /** Rows of weights decoded to floats at a time for the matrix-matrix kernel (they stay in L2). */
+    private static final int GEMM_TILE_ROWS = 16;
+    private static final ThreadLocal<float[]> TILES = new ThreadLocal<>();
+
+    private static float[] gemmTile(int cols) {
+        float[] t = TILES.get();
+        if (t == null || t.length < GEMM_TILE_ROWS * cols) {
+            t = new float[GEMM_TILE_ROWS * cols];
+            TILES.set(t);
+        }
+        return t;
     }
 
     /** One weight row times one prepared activation row. */

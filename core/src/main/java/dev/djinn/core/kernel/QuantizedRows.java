@@ -26,6 +26,12 @@ public final class QuantizedRows {
     final short[] wide;
     ActivationFormat format;
     int rows;
+    /** Rows multiplied with the matrix-matrix kernel (prompt tokens), in row order. */
+    final int[] gemmRows;
+    int gemmCount;
+    /** Rows multiplied one by one with the matrix-vector kernels (generated tokens). */
+    final int[] dotRows;
+    int dotCount;
 
     public QuantizedRows(int cols, int capacity) {
         this.cols = cols;
@@ -35,6 +41,8 @@ public final class QuantizedRows {
         this.scales = new float[(cols / Q8_0_BLOCK + 1) * capacity];
         this.sums = new short[(cols / 16 + 1) * capacity];
         this.wide = new short[cols * capacity];
+        this.gemmRows = new int[capacity];
+        this.dotRows = new int[capacity];
     }
 
     public int cols() {

@@ -323,4 +323,15 @@ public class ScalarKernels implements Kernels {
             y[yOff + i] += a * f16(v, vOff + 2L * i);
         }
     }
+
+    @Override
+    public void gemm(float[] w, int rows, float[] x, int[] xRows, int xCount, int cols, float[] out, int outStride,
+                     int outCol) {
+        for (int t = 0; t < xCount; t++) {
+            int xo = xRows[t] * cols;
+            for (int r = 0; r < rows; r++) {
+                out[xRows[t] * outStride + outCol + r] = dot(w, r * cols, x, xo, cols);
+            }
+        }
+    }
 }

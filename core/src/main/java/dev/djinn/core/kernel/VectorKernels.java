@@ -386,4 +386,75 @@ final class VectorKernels extends ScalarKernels {
         return widenPairs(even.mul(ShortVector.fromArray(NS, wide, e)).add(odd.mul(ShortVector.fromArray(NS, wide, e + 16))))
                 .mul(scale);
     }
+
+    // ---------------------------------------------------------------- prompt GEMM
+
+    @Override
+    public void gemm(float[] w, int rows, float[] x, int[] xRows, int xCount, int cols, float[] out, int outStride,
+                     int outCol) {
+        if (cols % LANES != 0) {
+            super.gemm(w, rows, x, xRows, xCount, cols, out, outStride, outCol);
+            return;
+        }
+        int t = 0;
+        for (; t + 1 < xCount; t += 2) {
+            int r = 0;
+            for (; r + 3 < rows; r += 4) {
+                tile4x2(w, r, x, xRows[t], xRows[t + 1], cols, out, outStride, outCol);
+            }
+            for (; r < rows; r++) {
+                out[xRows[t] * outStride + outCol + r] = lanesDot(w, r * cols, x, xRows[t] * cols, cols);
+                out[xRows[t + 1] * outStride + outCol + r] = lanesDot(w, r * cols, x, xRows[t + 1] * cols, cols);
+            }
+        }
+        for (; t < xCount; t++) {
+            for (int r = 0; r < rows; r++) {
+                out[xRows[t] * outStride + outCol + r] = lanesDot(w, r * cols, x, xRows[t] * cols, cols);
+            }
+        }
+    }
+
+    /** One accumulator across lanes, then the lane tree: the order every GEMM output follows. */
+    private static float lanesDot(float[] w, int wo, float[] x, int xo, int cols) {
+        FloatVector acc = FloatVector.zero(FS);
+        for (int k = 0; k < cols; k += LANES) {
+            acc = FloatVector.fromArray(FS, w, wo + k).fma(FloatVector.fromArray(FS, x, xo + k), acc);
+        }
+        return sum(acc);
+    }
+
+    /** Four weight rows by two activation rows: eight accumulators, each loaded value used twice or four times. */
+    private static void tile4x2(float[] w, int r, float[] x, int t0, int t1, int cols, float[] out, int stride,
+                                int outCol) {
+        int w0 = r * cols, w1 = w0 + cols, w2 = w1 + cols, w3 = w2 + cols;
+        int x0 = t0 * cols, x1 = t1 * cols;
+        FloatVector a00 = FloatVector.zero(FS), a10 = a00, a20 = a00, a30 = a00;
+        FloatVector a01 = a00, a11 = a00, a21 = a00, a31 = a00;
+        for (int k = 0; k < cols; k += LANES) {
+            FloatVector xa = FloatVector.fromArray(FS, x, x0 + k);
+            FloatVector xb = FloatVector.fromArray(FS, x, x1 + k);
+            FloatVector v0 = FloatVector.fromArray(FS, w, w0 + k);
+            a00 = v0.fma(xa, a00);
+            a01 = v0.fma(xb, a01);
+            FloatVector v1 = FloatVector.fromArray(FS, w, w1 + k);
+            a10 = v1.fma(xa, a10);
+            a11 = v1.fma(xb, a11);
+            FloatVector v2 = FloatVector.fromArray(FS, w, w2 + k);
+            a20 = v2.fma(xa, a20);
+            a21 = v2.fma(xb, a21);
+            FloatVector v3 = FloatVector.fromArray(FS, w, w3 + k);
+            a30 = v3.fma(xa, a30);
+            a31 = v3.fma(xb, a31);
+        }
+        int o0 = t0 * stride + outCol + r;
+        int o1 = t1 * stride + outCol + r;
+        out[o0] = sum(a00);
+        out[o0 + 1] = sum(a10);
+        out[o0 + 2] = sum(a20);
+        out[o0 + 3] = sum(a30);
+        out[o1] = sum(a01);
+        out[o1 + 1] = sum(a11);
+        out[o1 + 2] = sum(a21);
+        out[o1 + 3] = sum(a31);
+    }
 }

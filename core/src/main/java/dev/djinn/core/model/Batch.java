@@ -13,6 +13,7 @@ public final class Batch {
     private final int[] positions;
     private final KvCache[] caches;
     private final boolean[] wantLogits;
+    private final boolean[] prompt;
     private int size;
     private int logitRows;
 
@@ -22,6 +23,7 @@ public final class Batch {
         this.positions = new int[capacity];
         this.caches = new KvCache[capacity];
         this.wantLogits = new boolean[capacity];
+        this.prompt = new boolean[capacity];
     }
 
     public Batch clear() {
@@ -31,8 +33,18 @@ public final class Batch {
         return this;
     }
 
-    /** Adds a row; {@code token} is ignored by shards that receive hidden states instead of tokens. */
+    /** Adds a generated-token row; see {@link #add(int, int, KvCache, boolean, boolean)}. */
     public Batch add(int token, int position, KvCache cache, boolean logits) {
+        return add(token, position, cache, logits, false);
+    }
+
+    /**
+     * Adds a row; {@code token} is ignored by shards that receive hidden states instead of tokens.
+     * {@code promptRow} marks a prompt token: prompt rows go through the matrix-matrix kernels, generated
+     * tokens through the matrix-vector ones, whatever else shares the batch, so a sequence's numbers never
+     * depend on how it was batched.
+     */
+    public Batch add(int token, int position, KvCache cache, boolean logits, boolean promptRow) {
         if (size == capacity) {
             throw new IllegalStateException("batch is full (" + capacity + " rows)");
         }
@@ -44,6 +56,7 @@ public final class Batch {
         positions[size] = position;
         caches[size] = cache;
         wantLogits[size] = logits;
+        prompt[size] = promptRow;
         if (logits) {
             logitRows++;
         }
@@ -69,6 +82,15 @@ public final class Batch {
 
     public KvCache cache(int row) {
         return caches[row];
+    }
+
+    public boolean isPrompt(int row) {
+        return prompt[row];
+    }
+
+    /** The prompt flags of the rows, for the matrix multiplies (do not modify). */
+    public boolean[] promptFlags() {
+        return prompt;
     }
 
     public boolean wantsLogits(int row) {

@@ -38,6 +38,7 @@ public final class Transformer {
     private final float[] ropeCos;
     private final float[] ropeSin;
     private float[] logits = new float[0];
+    private final boolean[] logitRowPrompt;
     private final QuantizedRows dimInput;
     private final QuantizedRows attnInput;
     private final QuantizedRows ffnInput;
@@ -72,6 +73,7 @@ public final class Transformer {
         hb2 = new float[maxBatch * cfg.ffnDim()];
         ropeCos = new float[maxBatch * cfg.ropeDims() / 2];
         ropeSin = new float[maxBatch * cfg.ropeDims() / 2];
+        logitRowPrompt = new boolean[maxBatch];
         dimInput = new QuantizedRows(dim, maxBatch);
         attnInput = new QuantizedRows(cfg.attnOutDim(), maxBatch);
         ffnInput = new QuantizedRows(cfg.ffnDim(), maxBatch);
@@ -153,7 +155,7 @@ public final class Transformer {
 
         // attention
         rmsNorm(x, xb, lw.attnNorm(), n, dim);
-        multiplyShared(qkvWeights[local], xb, n, qkvOut, qkvStrides);
+        multiplyShared(qkvWeights[local], xb, n, batch.promptFlags(), qkvOut, qkvStrides);
         if (lw.bq() != null) {
             addBias(q, lw.bq(), n);
             addBias(k, lw.bk(), n);
@@ -172,37 +174,37 @@ public final class Transformer {
         jobLayer = local;
         matmul.pool().parallelFor(n * cfg.heads(), 1, attentionTask);
         jobBatch = null;
-        matmul.prepare(ActivationFormat.forWeights(lw.wo().type()), att, n, attnInput);
+        matmul.prepare(ActivationFormat.forWeights(lw.wo().type()), att, n, batch.promptFlags(), attnInput);
         matmul.multiply(lw.wo(), attnInput, xb, dim);
         add(x, xb, n * dim);
 
         // feed-forward (SwiGLU)
         rmsNorm(x, xb, lw.ffnNorm(), n, dim);
-        multiplyShared(gateUpWeights[local], xb, n, gateUpOut, gateUpStrides);
+        multiplyShared(gateUpWeights[local], xb, n, batch.promptFlags(), gateUpOut, gateUpStrides);
         int ffn = n * cfg.ffnDim();
         for (int i = 0; i < ffn; i++) {
             float g = hb[i];
             hb[i] = (float) (g / (1.0 + Math.exp(-g))) * hb2[i];
         }
-        matmul.prepare(ActivationFormat.forWeights(lw.down().type()), hb, n, ffnInput);
+        matmul.prepare(ActivationFormat.forWeights(lw.down().type()), hb, n, batch.promptFlags(), ffnInput);
         matmul.multiply(lw.down(), ffnInput, xb, dim);
         add(x, xb, n * dim);
     }
 
     /** Multiplies weights sharing input {@code in}: fused when they take the same activation format. */
-    private void multiplyShared(Tensor[] ws, float[] in, int n, float[][] outs, int[] strides) {
+    private void multiplyShared(Tensor[] ws, float[] in, int n, boolean[] prompt, float[][] outs, int[] strides) {
         ActivationFormat f = ActivationFormat.forWeights(ws[0].type());
         boolean same = true;
         for (int i = 1; i < ws.length; i++) {
             same &= ActivationFormat.forWeights(ws[i].type()) == f;
         }
         if (same) {
-            matmul.prepare(f, in, n, dimInput);
+            matmul.prepare(f, in, n, prompt, dimInput);
             matmul.multiply(ws, dimInput, outs, strides);
             return;
         }
         for (int i = 0; i < ws.length; i++) {
-            matmul.prepare(ActivationFormat.forWeights(ws[i].type()), in, n, dimInput);
+            matmul.prepare(ActivationFormat.forWeights(ws[i].type()), in, n, prompt, dimInput);
             matmul.multiply(ws[i], dimInput, outs[i], strides[i]);
         }
     }
@@ -214,6 +216,7 @@ public final class Transformer {
         for (int r = 0; r < n; r++) {
             if (batch.wantsLogits(r)) {
                 System.arraycopy(x, r * dim, hb, rows * dim, dim);
+                logitRowPrompt[rows] = batch.isPrompt(r);
                 rows++;
             }
         }
@@ -225,7 +228,7 @@ public final class Transformer {
         if (logits.length < rows * vocab) {
             logits = new float[rows * vocab];
         }
-        matmul.prepare(ActivationFormat.forWeights(weights.output().type()), xb, rows, dimInput);
+        matmul.prepare(ActivationFormat.forWeights(weights.output().type()), xb, rows, logitRowPrompt, dimInput);
         matmul.multiply(weights.output(), dimInput, logits, vocab);
     }
 

@@ -46,7 +46,7 @@ public final class Generator {
         float[] logits = null;
         for (int from = 0; from < prompt.length && !output.finished(); from += prefillChunk) {
             int count = Math.min(prefillChunk, prompt.length - from);
-            logits = model.forward(prompt, from, count, from);
+            logits = model.forward(prompt, from, count, from, true);
         }
         long promptNanos = System.nanoTime() - start;
         long genStart = System.nanoTime();
@@ -59,7 +59,7 @@ public final class Generator {
                 break;
             }
             one[0] = token;
-            logits = model.forward(one, 0, 1, prompt.length + output.count() - 1);
+            logits = model.forward(one, 0, 1, prompt.length + output.count() - 1, false);
         }
         long genNanos = System.nanoTime() - genStart;
         return new GenerationResult(output.tokens(), output.text(), output.finishReason(), prompt.length,

@@ -13,8 +13,9 @@ public interface SequenceModel {
     /**
      * Runs {@code count} tokens of {@code tokens} from {@code from}, at positions {@code startPos ..}, and returns
      * the array holding the logits of the last of them at {@link #logitsOffset()} (valid until the next call).
+     * {@code prompt} says whether they are prompt tokens or a generated one (they take different kernels).
      */
-    float[] forward(int[] tokens, int from, int count, int startPos);
+    float[] forward(int[] tokens, int from, int count, int startPos, boolean prompt);
 
     default int logitsOffset() {
         return 0;

@@ -333,6 +333,7 @@ public final class ContinuousBatchingService implements InferenceService {
         private final int[] tokens;
         private final int[] positions;
         private final boolean[] sample;
+        private final boolean[] prompt;
         private int rows;
 
         StepBuilder(int capacity) {
@@ -341,6 +342,7 @@ public final class ContinuousBatchingService implements InferenceService {
             this.tokens = new int[capacity];
             this.positions = new int[capacity];
             this.sample = new boolean[capacity];
+            this.prompt = new boolean[capacity];
         }
 
         boolean full() {
@@ -351,17 +353,19 @@ public final class ContinuousBatchingService implements InferenceService {
             return capacity - rows;
         }
 
-        void add(long seq, int token, int position, boolean sampleRow) {
+        void add(long seq, int token, int position, boolean sampleRow, boolean promptRow) {
             seqs[rows] = seq;
             tokens[rows] = token;
             positions[rows] = position;
             sample[rows] = sampleRow;
+            prompt[rows] = promptRow;
             rows++;
         }
 
         Step build() {
             return new Step(java.util.Arrays.copyOf(seqs, rows), java.util.Arrays.copyOf(tokens, rows),
-                    java.util.Arrays.copyOf(positions, rows), java.util.Arrays.copyOf(sample, rows), rows);
+                    java.util.Arrays.copyOf(positions, rows), java.util.Arrays.copyOf(sample, rows),
+                    java.util.Arrays.copyOf(prompt, rows), rows);
         }
     }
 
@@ -398,12 +402,12 @@ public final class ContinuousBatchingService implements InferenceService {
                 int n = Math.min(Math.min(prefillChunk, b.room()), prompt.length - fed);
                 for (int i = 0; i < n; i++) {
                     int pos = fed + i;
-                    b.add(id, prompt[pos], pos, pos == prompt.length - 1);
+                    b.add(id, prompt[pos], pos, pos == prompt.length - 1, true);
                 }
                 fed += n;
                 return n > 0;
             }
-            b.add(id, output.lastToken(), fed, true);
+            b.add(id, output.lastToken(), fed, true, false);
             fed++;
             return true;
         }

@@ -83,7 +83,7 @@ public final class LocalStepExecutor implements StepExecutor {
         for (int i = 0; i < step.rows(); i++) {
             SequenceSlot s = slot(step.sequences()[i]);
             s.sampler().accept(step.tokens()[i]);
-            batch.add(step.tokens()[i], step.positions()[i], s.cache(), step.sample()[i]);
+            batch.add(step.tokens()[i], step.positions()[i], s.cache(), step.sample()[i], step.prompt()[i]);
         }
         transformer.forward(batch, null);
         float[] logits = transformer.logits();
