@@ -9,7 +9,7 @@ import java.util.concurrent.locks.LockSupport;
  * dynamically, and the caller takes chunks too, so a job finishes even when a worker is descheduled: the
  * caller waits only for chunks already taken, never for a worker to show up. Workers spin briefly for the
  * next job (a token's matrix multiplies come microseconds apart) and then park. Dispatching a job
- * allocates nothing.
+ * allocates nothing: the job's fields are published under a sequence lock.
  */
 public final class ComputePool implements AutoCloseable {
     /** A unit of parallel work: handles the half-open index range [from, to). */
@@ -24,14 +24,13 @@ public final class ComputePool implements AutoCloseable {
     /** Job number in the high 32 bits, next unclaimed index in the low 32: a claim can't leak into another job. */
     private final AtomicLong cursor = new AtomicLong();
     private final AtomicInteger chunksDone = new AtomicInteger();
+    /** The current job's number; odd while its fields are being written (a sequence lock). */
     private volatile int jobNumber;
     private volatile boolean closed;
     private volatile Throwable failure;
-    // the current job, published by the volatile write of jobNumber
-    private volatile Job job = new Job(null, 0, 1, 0);
-
-    private record Job(RangeTask task, int size, int chunk, int number) {
-    }
+    private RangeTask jobTask;
+    private int jobSize;
+    private int jobChunk;
 
     /** @param threads total threads working on each job, the caller included */
     public ComputePool(int threads) {
@@ -63,16 +62,19 @@ public final class ComputePool implements AutoCloseable {
             task.run(0, n);
             return;
         }
-        int number = jobNumber + 1;
-        Job j = jobFor(task, n, c, number);
+        int writing = jobNumber + 1;        // odd: fields in flux
+        int number = writing + 1;           // even: the new job
+        jobNumber = writing;
+        jobTask = task;
+        jobSize = n;
+        jobChunk = c;
         chunksDone.set(0);
         cursor.set((long) number << 32);
-        job = j;
         jobNumber = number;
         for (Thread w : workers) {
             LockSupport.unpark(w);
         }
-        runChunks(j);
+        runChunks(task, n, c, number);
         int chunks = (n + c - 1) / c;
         int spins = 0;
         while (chunksDone.get() != chunks) {
@@ -95,27 +97,22 @@ public final class ComputePool implements AutoCloseable {
         }
     }
 
-    // One small record per job; the JIT usually removes it, and it keeps the job's fields consistent.
-    private static Job jobFor(RangeTask task, int n, int c, int number) {
-        return new Job(task, n, c, number);
-    }
-
-    private void runChunks(Job j) {
-        long tag = (long) j.number() << 32;
+    private void runChunks(RangeTask task, int size, int chunk, int number) {
+        long tag = (long) number << 32;
         while (true) {
             long v = cursor.get();
             if ((v & 0xFFFFFFFF00000000L) != tag) {
                 return; // a newer job has started: this one is fully claimed
             }
             int from = (int) v;
-            if (from >= j.size()) {
+            if (from >= size) {
                 return;
             }
-            if (!cursor.compareAndSet(v, v + j.chunk())) {
+            if (!cursor.compareAndSet(v, v + chunk)) {
                 continue;
             }
             try {
-                j.task().run(from, Math.min(j.size(), from + j.chunk()));
+                task.run(from, Math.min(size, from + chunk));
             } catch (Throwable t) {
                 failure = t;
             } finally {
@@ -135,9 +132,17 @@ public final class ComputePool implements AutoCloseable {
                     LockSupport.parkNanos(this, 1_000_000L);
                 }
             }
-            Job j = job;
-            seen = j.number();
-            runChunks(j);
+            int number = jobNumber;
+            RangeTask task = jobTask;
+            int size = jobSize;
+            int chunk = jobChunk;
+            java.lang.invoke.VarHandle.acquireFence(); // the field reads complete before the check below
+            if ((number & 1) != 0 || jobNumber != number) {
+                Thread.onSpinWait(); // caught the fields mid-write: read them again
+                continue;
+            }
+            seen = number;
+            runChunks(task, size, chunk, number);
         }
     }
 
