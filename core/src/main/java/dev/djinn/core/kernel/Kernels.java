@@ -56,7 +56,22 @@ public interface Kernels {
 
     void roundBF16(float[] x, int xOff, float[] out, int outOff, int n);
 
-    // ---- float vectors (attention, norms)
+    // ---- float vectors (attention, norms, activations)
+
+    /** Sum of {@code x[i]^2} (each square in float, summed in double, as ggml's rms_norm). */
+    double sumOfSquares(float[] x, int off, int n);
+
+    /** {@code out[i] = (x[i] * scale) * w[i]}: the second half of an RMS norm. */
+    void scaleMul(float[] x, int xOff, float scale, float[] w, float[] out, int outOff, int n);
+
+    /** {@code gate[i] = silu(gate[i]) * up[i]} with silu(g) = g / (1 + e^-g). */
+    void siluMul(float[] gate, float[] up, int n);
+
+    /** {@code s[i] = e^(s[i] - max)} for i &lt; n; returns their sum (in double, as ggml's softmax). */
+    double expShift(float[] s, int n, float max);
+
+    /** {@code a[i] += b[i]}. */
+    void add(float[] a, float[] b, int n);
 
     float dot(float[] a, int aOff, float[] b, int bOff, int n);
 

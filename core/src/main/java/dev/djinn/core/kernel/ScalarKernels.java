@@ -334,4 +334,46 @@ public class ScalarKernels implements Kernels {
             }
         }
     }
+
+    @Override
+    public double sumOfSquares(float[] x, int off, int n) {
+        double sum = 0;
+        for (int i = 0; i < n; i++) {
+            sum += x[off + i] * x[off + i];
+        }
+        return sum;
+    }
+
+    @Override
+    public void scaleMul(float[] x, int xOff, float scale, float[] w, float[] out, int outOff, int n) {
+        for (int i = 0; i < n; i++) {
+            out[outOff + i] = (x[xOff + i] * scale) * w[i];
+        }
+    }
+
+    @Override
+    public void siluMul(float[] gate, float[] up, int n) {
+        for (int i = 0; i < n; i++) {
+            float g = gate[i];
+            gate[i] = (float) (g / (1.0 + Math.exp(-g))) * up[i];
+        }
+    }
+
+    @Override
+    public double expShift(float[] s, int n, float max) {
+        double sum = 0;
+        for (int i = 0; i < n; i++) {
+            float e = (float) Math.exp(s[i] - max);
+            s[i] = e;
+            sum += e;
+        }
+        return sum;
+    }
+
+    @Override
+    public void add(float[] a, float[] b, int n) {
+        for (int i = 0; i < n; i++) {
+            a[i] += b[i];
+        }
+    }
 }

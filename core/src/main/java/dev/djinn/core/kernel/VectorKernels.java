@@ -457,4 +457,108 @@ final class VectorKernels extends ScalarKernels {
         out[o1 + 2] = sum(a21);
         out[o1 + 3] = sum(a31);
     }
+
+    // ---------------------------------------------------------------- element-wise
+
+    private static final VectorSpecies<Double> DS = jdk.incubator.vector.DoubleVector.SPECIES_PREFERRED
+            .withShape(VectorShape.forBitSize(BITS));
+
+    @Override
+    public double sumOfSquares(float[] x, int off, int n) {
+        // squares in float (as ggml), widened and summed in double lanes
+        jdk.incubator.vector.DoubleVector acc = jdk.incubator.vector.DoubleVector.zero(DS);
+        int i = 0;
+        int step = DS.length();
+        for (int up = n - n % LANES; i < up; i += LANES) {
+            FloatVector v = FloatVector.fromArray(FS, x, off + i);
+            FloatVector sq = v.mul(v);
+            // a float vector widens into exactly two double vectors at every width
+            acc = acc.add((jdk.incubator.vector.DoubleVector) sq.convertShape(VectorOperators.F2D, DS, 0))
+                    .add((jdk.incubator.vector.DoubleVector) sq.convertShape(VectorOperators.F2D, DS, 1));
+        }
+        double sum = 0;
+        for (int l = 0; l < step; l++) {
+            sum += acc.lane(l); // in lane order: the same bits whether interpreted or compiled
+        }
+        for (; i < n; i++) {
+            sum += x[off + i] * x[off + i];
+        }
+        return sum;
+    }
+
+    @Override
+    public void scaleMul(float[] x, int xOff, float scale, float[] w, float[] out, int outOff, int n) {
+        int i = 0;
+        for (int up = FS.loopBound(n); i < up; i += LANES) {
+            FloatVector.fromArray(FS, x, xOff + i).mul(scale).mul(FloatVector.fromArray(FS, w, i)).intoArray(out, outOff + i);
+        }
+        for (; i < n; i++) {
+            out[outOff + i] = (x[xOff + i] * scale) * w[i];
+        }
+    }
+
+    @Override
+    public void siluMul(float[] gate, float[] up, int n) {
+        int i = 0;
+        for (int bound = FS.loopBound(n); i < bound; i += LANES) {
+            FloatVector g = FloatVector.fromArray(FS, gate, i);
+            FloatVector e = exp(g.neg());
+            g.div(e.add(1f)).mul(FloatVector.fromArray(FS, up, i)).intoArray(gate, i);
+        }
+        for (; i < n; i++) {
+            float g = gate[i];
+            gate[i] = (float) (g / (1.0 + Math.exp(-g))) * up[i];
+        }
+    }
+
+    @Override
+    public double expShift(float[] s, int n, float max) {
+        double sum = 0;
+        int i = 0;
+        for (int bound = FS.loopBound(n); i < bound; i += LANES) {
+            FloatVector e = exp(FloatVector.fromArray(FS, s, i).sub(max));
+            e.intoArray(s, i);
+            for (int l = 0; l < LANES; l++) {
+                sum += s[i + l];
+            }
+        }
+        for (; i < n; i++) {
+            float e = (float) Math.exp(s[i] - max);
+            s[i] = e;
+            sum += e;
+        }
+        return sum;
+    }
+
+    /**
+     * e^x from basic arithmetic (range reduction by ln 2, a degree-6 polynomial, exponent bits), within about
+     * 2 ulp. Unlike the Vector API's EXP, whose compiled and interpreted results differ in the last bit, it
+     * gives the same bits every time.
+     */
+    static FloatVector exp(FloatVector input) {
+        FloatVector x = input.max(-87.3f).min(88.7f);
+        FloatVector n = x.mul(1.44269504f).add(12582912f).sub(12582912f); // round to nearest
+        FloatVector r = n.fma(FloatVector.broadcast(FS, -0.693145751953125f), x).add(n.mul(-1.428606765330187e-06f));
+        FloatVector p = FloatVector.broadcast(FS, 1.3888889e-3f)
+                .fma(r, FloatVector.broadcast(FS, 8.3333333e-3f))
+                .fma(r, FloatVector.broadcast(FS, 4.1666667e-2f))
+                .fma(r, FloatVector.broadcast(FS, 1.6666667e-1f))
+                .fma(r, FloatVector.broadcast(FS, 0.5f))
+                .fma(r, FloatVector.broadcast(FS, 1f))
+                .fma(r, FloatVector.broadcast(FS, 1f));
+        IntVector bits = ((IntVector) n.convert(VectorOperators.F2I, 0)).add(127).lanewise(VectorOperators.LSHL, 23);
+        // below e^-87.3 the result would be subnormal: flush it to zero rather than clamp it
+        return p.mul(bits.reinterpretAsFloats()).blend(0f, input.lt(-87.3f));
+    }
+
+    @Override
+    public void add(float[] a, float[] b, int n) {
+        int i = 0;
+        for (int up = FS.loopBound(n); i < up; i += LANES) {
+            FloatVector.fromArray(FS, a, i).add(FloatVector.fromArray(FS, b, i)).intoArray(a, i);
+        }
+        for (; i < n; i++) {
+            a[i] += b[i];
+        }
+    }
 }

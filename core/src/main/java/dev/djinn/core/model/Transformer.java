@@ -176,19 +176,15 @@ public final class Transformer {
         jobBatch = null;
         matmul.prepare(ActivationFormat.forWeights(lw.wo().type()), att, n, batch.promptFlags(), attnInput);
         matmul.multiply(lw.wo(), attnInput, xb, dim);
-        add(x, xb, n * dim);
+        kernels.add(x, xb, n * dim);
 
         // feed-forward (SwiGLU)
         rmsNorm(x, xb, lw.ffnNorm(), n, dim);
         multiplyShared(gateUpWeights[local], xb, n, batch.promptFlags(), gateUpOut, gateUpStrides);
-        int ffn = n * cfg.ffnDim();
-        for (int i = 0; i < ffn; i++) {
-            float g = hb[i];
-            hb[i] = (float) (g / (1.0 + Math.exp(-g))) * hb2[i];
-        }
+        kernels.siluMul(hb, hb2, n * cfg.ffnDim());
         matmul.prepare(ActivationFormat.forWeights(lw.down().type()), hb, n, batch.promptFlags(), ffnInput);
         matmul.multiply(lw.down(), ffnInput, xb, dim);
-        add(x, xb, n * dim);
+        kernels.add(x, xb, n * dim);
     }
 
     /** Multiplies weights sharing input {@code in}: fused when they take the same activation format. */
@@ -236,15 +232,9 @@ public final class Transformer {
     private void rmsNorm(float[] in, float[] out, float[] weight, int rows, int n) {
         for (int r = 0; r < rows; r++) {
             int o = r * n;
-            double sum = 0;
-            for (int i = 0; i < n; i++) {
-                sum += in[o + i] * in[o + i];
-            }
-            float mean = (float) (sum / n);
+            float mean = (float) (kernels.sumOfSquares(in, o, n) / n);
             float scale = 1.0f / (float) Math.sqrt(mean + cfg.rmsEps());
-            for (int i = 0; i < n; i++) {
-                out[o + i] = (in[o + i] * scale) * weight[i];
-            }
+            kernels.scaleMul(in, o, scale, weight, out, o, n);
         }
     }
 
@@ -253,15 +243,9 @@ public final class Transformer {
         int hd = cfg.headDimK();
         for (int h = 0; h < count; h++) {
             int o = h * hd;
-            double sum = 0;
-            for (int i = 0; i < hd; i++) {
-                sum += a[o + i] * a[o + i];
-            }
-            float mean = (float) (sum / hd);
+            float mean = (float) (kernels.sumOfSquares(a, o, hd) / hd);
             float scale = 1.0f / (float) Math.sqrt(mean + cfg.rmsEps());
-            for (int i = 0; i < hd; i++) {
-                a[o + i] = (a[o + i] * scale) * weight[i];
-            }
+            kernels.scaleMul(a, o, scale, weight, a, o, hd);
         }
     }
 
@@ -271,12 +255,6 @@ public final class Transformer {
             for (int i = 0; i < w; i++) {
                 a[r * w + i] += bias[i];
             }
-        }
-    }
-
-    private static void add(float[] a, float[] b, int n) {
-        for (int i = 0; i < n; i++) {
-            a[i] += b[i];
         }
     }
 
@@ -352,13 +330,7 @@ public final class Transformer {
                 s[t] = score;
                 max = Math.max(max, score);
             }
-            double sum = 0;
-            for (int t = 0; t < len; t++) {
-                float e = (float) Math.exp(s[t] - max);
-                s[t] = e;
-                sum += e;
-            }
-            float inv = (float) (1.0 / sum);
+            float inv = (float) (1.0 / kernels.expShift(s, len, max));
             int outOff = r * cfg.attnOutDim() + h * hdv;
             java.util.Arrays.fill(att, outOff, outOff + hdv, 0f);
             for (int t = 0; t < len; t++) {

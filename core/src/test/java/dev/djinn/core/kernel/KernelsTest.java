@@ -128,6 +128,39 @@ class KernelsTest {
         }
     }
 
+    @Test
+    void elementwiseOpsMatchReference() {
+        int n = 1000;
+        float[] x = randomFloats(n, 4f);
+        double ss = 0;
+        for (float v : x) {
+            ss += (double) (v * v);
+        }
+        assertThat(kernels.sumOfSquares(x, 0, n)).isCloseTo(ss, within(1e-9 * ss));
+        float[] g = randomFloats(n, 4f);
+        float[] up = randomFloats(n, 1f);
+        float[] got = g.clone();
+        kernels.siluMul(got, up, n);
+        for (int i = 0; i < n; i++) {
+            double want = g[i] / (1 + Math.exp(-g[i])) * up[i];
+            assertThat((double) got[i]).isCloseTo(want, within(3e-7 * Math.abs(want) + 1e-30));
+        }
+        float[] s = randomFloats(n, 20f);
+        float max = Float.NEGATIVE_INFINITY;
+        for (float v : s) {
+            max = Math.max(max, v);
+        }
+        float[] e = s.clone();
+        double sum = kernels.expShift(e, n, max);
+        double want = 0;
+        for (int i = 0; i < n; i++) {
+            double ref = Math.exp(s[i] - max);
+            want += ref;
+            assertThat((double) e[i]).isCloseTo(ref, within(3e-7 * ref + 1.2e-38)); // subnormal results may flush to 0
+        }
+        assertThat(sum).isCloseTo(want, within(1e-6 * want));
+    }
+
     /** Double-precision dot of dequantized weights with the activation as the kernel sees it. */
     private static double naive(GgmlType type, float[] wf, QuantizedRows in, int n) {
         double sum = 0;
