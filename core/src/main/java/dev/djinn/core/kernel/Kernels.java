@@ -29,6 +29,26 @@ public interface Kernels {
 
     float dotQ4_0(MemorySegment w, long wOff, QuantizedRows x, int row);
 
+    /**
+     * Four consecutive Q8_0 weight rows (the first at {@code wOff}, {@code rowBytes} apart) times one activation
+     * row, into {@code out[outOff + i * outStep]}: sharing the activation loads, with results identical to
+     * four {@link #dotQ8_0} calls.
+     */
+    default void dotQ8_0x4(MemorySegment w, long wOff, long rowBytes, QuantizedRows x, int row, float[] out,
+                           int outOff, int outStep) {
+        for (int i = 0; i < 4; i++) {
+            out[outOff + i * outStep] = dotQ8_0(w, wOff + i * rowBytes, x, row);
+        }
+    }
+
+    /** Four consecutive Q4_0 rows at once, identical to four {@link #dotQ4_0} calls. */
+    default void dotQ4_0x4(MemorySegment w, long wOff, long rowBytes, QuantizedRows x, int row, float[] out,
+                           int outOff, int outStep) {
+        for (int i = 0; i < 4; i++) {
+            out[outOff + i * outStep] = dotQ4_0(w, wOff + i * rowBytes, x, row);
+        }
+    }
+
     float dotQ4_K(MemorySegment w, long wOff, QuantizedRows x, int row);
 
     float dotQ5_K(MemorySegment w, long wOff, QuantizedRows x, int row);

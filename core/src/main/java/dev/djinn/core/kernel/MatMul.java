@@ -211,7 +211,22 @@ public final class MatMul {
             }
         }
         int[] dots = x.dotRows;
-        for (int r = from; r < to; r++) {
+        int r = from;
+        GgmlType type = w.type();
+        if (type == GgmlType.Q8_0 || type == GgmlType.Q4_0) {
+            long rb = w.rowBytes();
+            for (; r + 3 < to; r += 4) {
+                for (int i = 0; i < x.dotCount; i++) {
+                    int b = dots[i];
+                    if (type == GgmlType.Q8_0) {
+                        kernels.dotQ8_0x4(w.data(), rb * r, rb, x, b, out, b * stride + r, 1);
+                    } else {
+                        kernels.dotQ4_0x4(w.data(), rb * r, rb, x, b, out, b * stride + r, 1);
+                    }
+                }
+            }
+        }
+        for (; r < to; r++) {
             for (int i = 0; i < x.dotCount; i++) {
                 int b = dots[i];
                 out[b * stride + r] = dotRow(w, r, x, b);

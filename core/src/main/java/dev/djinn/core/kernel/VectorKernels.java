@@ -223,6 +223,63 @@ final class VectorKernels extends ScalarKernels {
         return sum(acc0.add(acc1));
     }
 
+    @Override
+    public void dotQ8_0x4(MemorySegment w, long wOff, long rb, QuantizedRows x, int row, float[] out, int outOff,
+                          int outStep) {
+        if (QSHORTS != 16) {
+            super.dotQ8_0x4(w, wOff, rb, x, row, out, outOff, outStep);
+            return;
+        }
+        int blocks = x.cols / 32;
+        short[] wide = x.wide;
+        float[] xd = x.scales;
+        int xo = row * x.cols;
+        int xdo = row * blocks;
+        // per row the same two accumulators (even and odd blocks) as dotQ8_0, so the results are identical
+        FloatVector a0 = FloatVector.zero(QF), b0 = a0, a1 = a0, b1 = a0, a2 = a0, b2 = a0, a3 = a0, b3 = a0;
+        int b = 0;
+        for (; b + 1 < blocks; b += 2) {
+            long blk = wOff + 34L * b;
+            int q = xo + 32 * b;
+            float dx0 = xd[xdo + b];
+            float dx1 = xd[xdo + b + 1];
+            ShortVector e = ShortVector.fromArray(QS, wide, q);
+            ShortVector o = ShortVector.fromArray(QS, wide, q + 16);
+            ShortVector e2 = ShortVector.fromArray(QS, wide, q + 32);
+            ShortVector o2 = ShortVector.fromArray(QS, wide, q + 48);
+            a0 = scaled(w, blk, e, o, dx0, a0);
+            b0 = scaled(w, blk + 34, e2, o2, dx1, b0);
+            a1 = scaled(w, blk + rb, e, o, dx0, a1);
+            b1 = scaled(w, blk + rb + 34, e2, o2, dx1, b1);
+            a2 = scaled(w, blk + 2 * rb, e, o, dx0, a2);
+            b2 = scaled(w, blk + 2 * rb + 34, e2, o2, dx1, b2);
+            a3 = scaled(w, blk + 3 * rb, e, o, dx0, a3);
+            b3 = scaled(w, blk + 3 * rb + 34, e2, o2, dx1, b3);
+        }
+        if (b < blocks) {
+            long blk = wOff + 34L * b;
+            int q = xo + 32 * b;
+            float dx0 = xd[xdo + b];
+            ShortVector e = ShortVector.fromArray(QS, wide, q);
+            ShortVector o = ShortVector.fromArray(QS, wide, q + 16);
+            a0 = scaled(w, blk, e, o, dx0, a0);
+            a1 = scaled(w, blk + rb, e, o, dx0, a1);
+            a2 = scaled(w, blk + 2 * rb, e, o, dx0, a2);
+            a3 = scaled(w, blk + 3 * rb, e, o, dx0, a3);
+        }
+        out[outOff] = sum(a0.add(b0));
+        out[outOff + outStep] = sum(a1.add(b1));
+        out[outOff + 2 * outStep] = sum(a2.add(b2));
+        out[outOff + 3 * outStep] = sum(a3.add(b3));
+    }
+
+    /** {@code acc + d_w * d_x * (block · x)} for one Q8_0 block at 256 bits. */
+    private static FloatVector scaled(MemorySegment w, long blk, ShortVector even, ShortVector odd, float dx,
+                                      FloatVector acc) {
+        IntVector i = bytePairsDot(ShortVector.fromMemorySegment(QS, w, blk + 2, LE), even, odd);
+        return ((FloatVector) i.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(QF, f16(w, blk) * dx), acc);
+    }
+
     /** Integer dot of one Q8_0 weight block (at {@code blk}) with the activations at {@code q}, as int lanes. */
     private static IntVector q8Block(MemorySegment w, long blk, short[] wide, int q) {
         IntVector sum = bytePairsDot(ShortVector.fromMemorySegment(QS, w, blk + 2, LE),
@@ -232,6 +289,60 @@ final class VectorKernels extends ScalarKernels {
                     ShortVector.fromArray(QS, wide, q + 8), ShortVector.fromArray(QS, wide, q + 24)));
         }
         return sum;
+    }
+
+    @Override
+    public void dotQ4_0x4(MemorySegment w, long wOff, long rb, QuantizedRows x, int row, float[] out, int outOff,
+                          int outStep) {
+        int blocks = x.cols / 32;
+        short[] wide = x.wide;
+        float[] xd = x.scales;
+        short[] sums = x.sums;
+        int xo = row * x.cols;
+        int xdo = row * blocks;
+        FloatVector a0 = FloatVector.zero(NF), a1 = a0, a2 = a0, a3 = a0;
+        float f0 = 0f, f1 = 0f, f2 = 0f, f3 = 0f;
+        for (int b = 0; b < blocks; b++) {
+            long blk = wOff + 18L * b;
+            int q = xo + 32 * b;
+            ShortVector x0 = ShortVector.fromArray(NS, wide, q);
+            ShortVector x1 = ShortVector.fromArray(NS, wide, q + 8);
+            ShortVector x2 = ShortVector.fromArray(NS, wide, q + 16);
+            ShortVector x3 = ShortVector.fromArray(NS, wide, q + 24);
+            float dx = xd[xdo + b];
+            int sx = sums[xdo + b];
+            float d0 = f16(w, blk) * dx, d1 = f16(w, blk + rb) * dx;
+            float d2 = f16(w, blk + 2 * rb) * dx, d3 = f16(w, blk + 3 * rb) * dx;
+            a0 = ((FloatVector) widenPairs(nibbleDot(w, blk, x0, x1, x2, x3)).convert(VectorOperators.I2F, 0))
+                    .fma(FloatVector.broadcast(NF, d0), a0);
+            a1 = ((FloatVector) widenPairs(nibbleDot(w, blk + rb, x0, x1, x2, x3)).convert(VectorOperators.I2F, 0))
+                    .fma(FloatVector.broadcast(NF, d1), a1);
+            a2 = ((FloatVector) widenPairs(nibbleDot(w, blk + 2 * rb, x0, x1, x2, x3)).convert(VectorOperators.I2F, 0))
+                    .fma(FloatVector.broadcast(NF, d2), a2);
+            a3 = ((FloatVector) widenPairs(nibbleDot(w, blk + 3 * rb, x0, x1, x2, x3)).convert(VectorOperators.I2F, 0))
+                    .fma(FloatVector.broadcast(NF, d3), a3);
+            f0 += d0 * sx;
+            f1 += d1 * sx;
+            f2 += d2 * sx;
+            f3 += d3 * sx;
+        }
+        out[outOff] = sum(a0) - 8f * f0;
+        out[outOff + outStep] = sum(a1) - 8f * f1;
+        out[outOff + 2 * outStep] = sum(a2) - 8f * f2;
+        out[outOff + 3 * outStep] = sum(a3) - 8f * f3;
+    }
+
+    /**
+     * A Q4_0 block's nibbles (lane k holds bytes 2k and 2k+1: low nibbles are values 2k and 2k+1, high ones
+     * 2k+16 and 2k+17) times the matching activations, as 16-bit lanes each summing four products.
+     */
+    private static ShortVector nibbleDot(MemorySegment w, long blk, ShortVector x0, ShortVector x1, ShortVector x2,
+                                         ShortVector x3) {
+        ShortVector v = ShortVector.fromMemorySegment(NS, w, blk + 2, LE);
+        return v.and((short) 0x000F).mul(x0)
+                .add(v.lanewise(VectorOperators.LSHR, 8).and((short) 0x000F).mul(x2))
+                .add(v.lanewise(VectorOperators.LSHR, 4).and((short) 0x000F).mul(x1))
+                .add(v.lanewise(VectorOperators.LSHR, 12).mul(x3));
     }
 
     @Override
@@ -247,19 +358,11 @@ final class VectorKernels extends ScalarKernels {
         for (int b = 0; b < blocks; b++) {
             long blk = wOff + 18L * b;
             int q = xo + 32 * b;
-            // lane k holds bytes 2k and 2k+1: their low nibbles are values 2k and 2k+1, their high ones 2k+16, 2k+17
-            ShortVector v = ShortVector.fromMemorySegment(NS, w, blk + 2, LE);
-            ShortVector n0 = v.and((short) 0x000F);
-            ShortVector n1 = v.lanewise(VectorOperators.LSHR, 4).and((short) 0x000F);
-            ShortVector n2 = v.lanewise(VectorOperators.LSHR, 8).and((short) 0x000F);
-            ShortVector n3 = v.lanewise(VectorOperators.LSHR, 12);
-            ShortVector p = n0.mul(ShortVector.fromArray(NS, wide, q))
-                    .add(n2.mul(ShortVector.fromArray(NS, wide, q + 16)))
-                    .add(n1.mul(ShortVector.fromArray(NS, wide, q + 8)))
-                    .add(n3.mul(ShortVector.fromArray(NS, wide, q + 24)));
+            ShortVector p = nibbleDot(w, blk, ShortVector.fromArray(NS, wide, q), ShortVector.fromArray(NS, wide, q + 8),
+                    ShortVector.fromArray(NS, wide, q + 16), ShortVector.fromArray(NS, wide, q + 24));
             float d = f16(w, blk) * xd[xdo + b];
             acc = ((FloatVector) widenPairs(p).convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(NF, d), acc);
-            offset += d * sums[xdo + b]; // the nibbles are stored +8: subtract 8 * sum(x) * d
+            offset += d * (int) sums[xdo + b]; // the nibbles are stored +8: subtract 8 * sum(x) * d
         }
         return sum(acc) - 8f * offset;
     }

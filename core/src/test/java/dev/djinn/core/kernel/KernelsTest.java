@@ -128,6 +128,32 @@ class KernelsTest {
         }
     }
 
+    @ParameterizedTest
+    @EnumSource(value = GgmlType.class, names = {"Q8_0", "Q4_0"})
+    void fourRowKernelsEqualSingleRowsBitForBit(GgmlType type) {
+        int n = 2048;
+        long rowBytes = type.rowBytes(n);
+        MemorySegment w = Arena.ofAuto().allocate(rowBytes * 4);
+        for (int r = 0; r < 4; r++) {
+            MemorySegment.copy(randomBlocks(type, n), 0, w, r * rowBytes, rowBytes);
+        }
+        QuantizedRows in = new QuantizedRows(n, 2);
+        MatMul mm = new MatMul(kernels, new ComputePool(1));
+        float[] x = randomFloats(2 * n, 2f);
+        mm.prepare(ActivationFormat.Q8_0, x, 2, in);
+        float[] four = new float[8];
+        if (type == GgmlType.Q8_0) {
+            kernels.dotQ8_0x4(w, 0, rowBytes, in, 1, four, 1, 2);
+        } else {
+            kernels.dotQ4_0x4(w, 0, rowBytes, in, 1, four, 1, 2);
+        }
+        for (int r = 0; r < 4; r++) {
+            float single = type == GgmlType.Q8_0 ? kernels.dotQ8_0(w, r * rowBytes, in, 1)
+                    : kernels.dotQ4_0(w, r * rowBytes, in, 1);
+            assertThat(four[1 + 2 * r]).as("row %d", r).isEqualTo(single);
+        }
+    }
+
     @Test
     void elementwiseOpsMatchReference() {
         int n = 1000;
