@@ -17,7 +17,8 @@ import java.util.Map;
 /**
  * A model's chat template (Jinja, as in its Hugging Face {@code tokenizer_config.json}) rendered with Jinjava the
  * way {@code transformers} renders it: {@code trim_blocks} and {@code lstrip_blocks}, loop controls, Python's
- * operator precedence and string methods, {@code tojson} as {@code json.dumps}, {@code raise_exception} and
+ * operator precedence and string methods, {@code tojson} as {@code json.dumps}, {@code items}, Python's
+ * {@code is iterable}, loop filters ({@code for x in xs if ...}), {@code raise_exception} and
  * {@code strftime_now}. Thread-safe.
  */
 public final class ChatTemplate {
@@ -33,7 +34,7 @@ public final class ChatTemplate {
     private final String eosToken;
 
     public ChatTemplate(String source, String bosToken, String eosToken, Clock clock) {
-        this.source = source;
+        this.source = NotPrecedence.rewrite(source);
         this.bosToken = bosToken;
         this.eosToken = eosToken;
         this.jinjava = engine(clock);
@@ -50,6 +51,7 @@ public final class ChatTemplate {
                 .withNestedInterpretationEnabled(false)
                 .withLegacyOverrides(LegacyOverrides.newBuilder()
                         .withUseNaturalOperatorPrecedence(true)
+                        .withUseTrimmingForNotesAndExpressions(true)
                         .withEvaluateMapKeys(true)
                         .withIterateOverMapKeys(true)
                         .withUsePyishObjectMapper(true)
@@ -63,6 +65,8 @@ public final class ChatTemplate {
         Jinjava jinjava = new Jinjava(config);
         var globals = jinjava.getGlobalContext();
         globals.registerFilter(new PythonJsonFilter());
+        globals.registerFilter(new ItemsFilter());
+        globals.registerExpTest(new PythonIterableTest());
         globals.registerTag(new FilteredForTag());
         globals.registerFunction(new ELFunctionDefinition("", "raise_exception", TemplateFunctions.class,
                 "raiseException", String.class));
