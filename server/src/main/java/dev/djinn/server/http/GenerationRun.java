@@ -90,9 +90,9 @@ final class GenerationRun {
                     }
                     if (!gone && !listener.accept(t.event())) {
                         gone = true;
+                        api.metrics().recordError("client_disconnected");
                         queue.abandon();
                         handle.cancel();
-                        api.metrics().recordError("client_disconnected");
                     }
                 }
                 case TokenQueue.End end -> {
