@@ -100,15 +100,11 @@ final class CompletionsHandler implements Handler {
         long created = api.nowSeconds();
         String model = api.model().id();
         SseStream sse = Sse.open(ctx);
+        LogprobsFormat.CompletionBuilder offsets = logprobs.new CompletionBuilder();
         GenerationRun.Outcome outcome;
         try {
             outcome = run.drain(e -> {
-                CompletionLogprobs lp = null;
-                if (logprobs.reported(e.token(), e.logprobs())) {
-                    LogprobsFormat.CompletionBuilder one = logprobs.new CompletionBuilder();
-                    one.add(e.logprobs());
-                    lp = one.build();
-                }
+                CompletionLogprobs lp = logprobs.reported(e.token(), e.logprobs()) ? offsets.add(e.logprobs()) : null;
                 if (e.text().isEmpty() && lp == null) {
                     return !sse.broken();
                 }

@@ -1,6 +1,7 @@
 package dev.djinn.server.http;
 
 import dev.djinn.server.api.ApiException;
+import dev.djinn.server.api.ErrorResponse;
 import dev.djinn.server.chat.ChatTemplateException;
 import dev.djinn.server.metrics.ServerMetrics;
 import io.javalin.http.Context;
@@ -46,8 +47,8 @@ final class ErrorHandling {
     void template(ChatTemplateException e, Context ctx) {
         LOG.warn("chat template failed: {}", e.getMessage());
         metrics.recordError("chat_template");
-        ctx.status(500).json(new dev.djinn.server.api.ErrorResponse(
-                new dev.djinn.server.api.ErrorResponse.Detail(e.getMessage(), "server_error", null, "chat_template")));
+        ctx.status(500).json(new ErrorResponse(new ErrorResponse.Detail(e.getMessage(), "server_error", null,
+                "chat_template")));
     }
 
     void unexpected(Exception e, Context ctx) {

@@ -55,17 +55,22 @@ final class LogprobsFormat {
         private final List<Integer> offsets = new ArrayList<>();
         private int offset;
 
-        void add(TokenLogprobs lp) {
+        /** Adds a token; returns its entry alone, as a streamed chunk carries it. */
+        CompletionLogprobs add(TokenLogprobs lp) {
             String text = text(lp.chosen().token());
-            tokens.add(text);
-            logprobs.add((double) lp.chosen().logprob());
+            double logprob = lp.chosen().logprob();
             Map<String, Double> alternatives = new LinkedHashMap<>();
             for (TokenLogprob t : lp.top()) {
                 alternatives.putIfAbsent(text(t.token()), (double) t.logprob());
             }
+            tokens.add(text);
+            logprobs.add(logprob);
             top.add(alternatives);
             offsets.add(offset);
+            CompletionLogprobs one = new CompletionLogprobs(List.of(text), List.of(logprob), List.of(alternatives),
+                    List.of(offset));
             offset += text.length();
+            return one;
         }
 
         CompletionLogprobs build() {
