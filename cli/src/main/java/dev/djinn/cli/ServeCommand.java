@@ -39,7 +39,7 @@ final class ServeCommand implements Callable<Integer> {
     String apiKey;
 
     @Option(names = "--parallel", defaultValue = "1", paramLabel = "N",
-            description = "requests generated at once (default: ${DEFAULT-VALUE})")
+            description = "requests served at once; today's engine generates one at a time and queues the rest (default: ${DEFAULT-VALUE})")
     int parallel;
 
     @Option(names = {"-c", "--ctx"}, defaultValue = "4096",

@@ -288,7 +288,7 @@ class ChatTemplateTest {
     }
 
     @Test
-    void unusedJsonNodeImportGuard() {
+    void textPartsBecomeOneStringOfPlainJava() {
         // templates receive plain Java values, never Jackson nodes
         assertThat(messages("[{\"role\": \"user\", \"content\": [{\"type\": \"text\", \"text\": \"a\"},"
                 + " {\"type\": \"text\", \"text\": \"b\"}]}]").getFirst().get("content"))
