@@ -1,0 +1,123 @@
+package dev.djinn.cli;
+
+import dev.djinn.core.DjinnException;
+import dev.djinn.engine.LocalModel;
+import dev.djinn.engine.kv.KvCacheType;
+import dev.djinn.engine.service.InferenceService;
+import dev.djinn.engine.service.ModelInfo;
+import dev.djinn.server.DjinnServer;
+import dev.djinn.server.LocalServices;
+import dev.djinn.server.ServerOptions;
+import dev.djinn.server.cluster.SingleNodeView;
+import dev.djinn.server.metrics.ServerMetrics;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.net.BindException;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+
+/** {@code djinn serve}: the OpenAI-compatible API and the web console for one model on this machine. */
+@Command(name = "serve", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Serve a model over an OpenAI-compatible HTTP API, with a web console at /.")
+final class ServeCommand implements Callable<Integer> {
+    @Option(names = {"-m", "--model"}, required = true, paramLabel = "FILE", description = "GGUF model file")
+    Path model;
+
+    @Option(names = "--port", defaultValue = "8080", description = "port to listen on; 0 = any free one (default: ${DEFAULT-VALUE})")
+    int port;
+
+    @Option(names = "--host", defaultValue = "127.0.0.1",
+            description = "address to listen on; 0.0.0.0 = every interface (default: ${DEFAULT-VALUE})")
+    String host;
+
+    @Option(names = "--api-key", paramLabel = "KEY", description = "require 'Authorization: Bearer KEY' on /v1 requests")
+    String apiKey;
+
+    @Option(names = "--parallel", defaultValue = "1", paramLabel = "N",
+            description = "requests served at once; today's engine generates one at a time and queues the rest (default: ${DEFAULT-VALUE})")
+    int parallel;
+
+    @Option(names = {"-c", "--ctx"}, defaultValue = "4096",
+            description = "context length in tokens per request (capped at the model's) (default: ${DEFAULT-VALUE})")
+    int ctx;
+
+    @Option(names = {"-t", "--threads"}, description = "compute threads (default: one per core)")
+    Integer threads;
+
+    @Option(names = {"-b", "--batch"}, defaultValue = "512", description = "prompt tokens per forward pass (default: ${DEFAULT-VALUE})")
+    int batch;
+
+    @Option(names = "--kv-type", defaultValue = "f16", description = "KV cache precision: f16 or f32 (default: ${DEFAULT-VALUE})")
+    String kvType;
+
+    @Option(names = "--model-alias", paramLabel = "NAME", description = "the model's name in the API (default: the file name without .gguf)")
+    String alias;
+
+    @Override
+    public Integer call() throws InterruptedException {
+        int nThreads = threads != null ? threads : Runtime.getRuntime().availableProcessors();
+        if (nThreads < 1 || batch < 1 || ctx < 2 || parallel < 1) {
+            throw new DjinnException("--threads, --batch and --parallel must be positive and --ctx at least 2");
+        }
+        if (port < 0 || port > 65535) {
+            throw new DjinnException("--port must be 0 to 65535");
+        }
+        if (apiKey != null && apiKey.isBlank()) {
+            throw new DjinnException("--api-key must not be blank");
+        }
+        KvCacheType kv = KvCacheType.parse(kvType);
+        LocalModel lm = LocalModel.open(model, nThreads, batch);
+        ModelInfo info = LocalServices.info(lm, model, alias, ctx);
+        InferenceService service = LocalServices.create(lm, info, kv, parallel);
+        ServerMetrics metrics = new ServerMetrics(service::stats);
+        String url = "http://" + host + ":" + port;
+        DjinnServer server = new DjinnServer(service, new ServerOptions(host, port, apiKey), metrics,
+                new SingleNodeView(info.id(), hostName(), url, lm.config().layers(), metrics::tokensPerSecond),
+                Clock.systemUTC());
+        try {
+            server.start();
+        } catch (RuntimeException e) {
+            service.close();
+            lm.close();
+            throw bindFailure(e);
+        }
+        CountDownLatch stopped = new CountDownLatch(1);
+        // SIGINT and SIGTERM run this: stop taking requests, then stop the engine. The model stays mapped: the
+        // process is ending, and unmapping it under a generation that is still finishing could only crash it.
+        Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().unstarted(() -> {
+            System.err.println("djinn: shutting down");
+            server.close();
+            service.close();
+            metrics.close();
+            stopped.countDown();
+        }));
+        System.err.printf("djinn: serving %s (%d tokens of context, %d threads) at %s%n"
+                        + "djinn: API %s/v1, console %s/ — Ctrl-C stops%n",
+                info.id(), info.contextLength(), lm.threads(), server.url(), server.url(), server.url());
+        stopped.await();
+        return 0;
+    }
+
+    private RuntimeException bindFailure(RuntimeException e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof BindException) {
+                return new DjinnException("cannot listen on " + host + ":" + port + " (" + t.getMessage()
+                        + "); pick another --port or --host");
+            }
+        }
+        return e;
+    }
+
+    private static String hostName() {
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (UnknownHostException e) {
+            return "localhost";
+        }
+    }
+}
