@@ -39,7 +39,7 @@ final class ServeCommand implements Callable<Integer> {
     String apiKey;
 
     @Option(names = "--parallel", defaultValue = "1", paramLabel = "N",
-            description = "requests served at once; today's engine generates one at a time and queues the rest (default: ${DEFAULT-VALUE})")
+            description = "requests generated at once by continuous batching; more wait in a queue (default: ${DEFAULT-VALUE})")
     int parallel;
 
     @Option(names = {"-c", "--ctx"}, defaultValue = "4096",
@@ -48,6 +48,11 @@ final class ServeCommand implements Callable<Integer> {
 
     @Option(names = {"-t", "--threads"}, description = "compute threads (default: one per core)")
     Integer threads;
+
+    @Option(names = "--kv-budget", defaultValue = "0", paramLabel = "MIB",
+            description = "KV-cache memory for all requests together, in MiB; requests beyond it wait "
+                    + "(default: a full context per slot, at most a quarter of the machine's memory)")
+    long kvBudgetMib;
 
     @Option(names = {"-b", "--batch"}, defaultValue = "512", description = "prompt tokens per forward pass (default: ${DEFAULT-VALUE})")
     int batch;
@@ -73,8 +78,17 @@ final class ServeCommand implements Callable<Integer> {
         KvCacheType kv = KvCacheType.parse(kvType);
         LocalModel lm = LocalModel.open(model, nThreads, batch);
         ModelInfo info = LocalServices.info(lm, model, alias, ctx);
-        InferenceService service = LocalServices.create(lm, info, kv, parallel);
+        // the scheduler reports each step's batch to the metrics, which are built on the service's stats
+        java.util.concurrent.atomic.AtomicReference<ServerMetrics> metricsRef = new java.util.concurrent.atomic.AtomicReference<>();
+        InferenceService service = LocalServices.create(lm, info, kv, parallel, kvBudgetMib * (1L << 20),
+                (rows, sequences, nanos) -> {
+                    ServerMetrics m = metricsRef.get();
+                    if (m != null) {
+                        m.recordBatchSize(sequences);
+                    }
+                });
         ServerMetrics metrics = new ServerMetrics(service::stats);
+        metricsRef.set(metrics);
         String url = "http://" + host + ":" + port;
         DjinnServer server = new DjinnServer(service, new ServerOptions(host, port, apiKey), metrics,
                 new SingleNodeView(info.id(), hostName(), url, lm.config().layers(), metrics::tokensPerSecond),

@@ -68,16 +68,6 @@ public final class LocalModel implements AutoCloseable {
         return transformer;
     }
 
-    /** The model as the API describes it; {@code alias} names it (null: the file name without .gguf). */
-    public dev.djinn.engine.service.ModelInfo info(String alias, int contextLength) {
-        String id = alias != null ? alias : file.path().getFileName().toString().replaceFirst("\\.gguf$", "");
-        String template = file.metadata().string("tokenizer.chat_template").orElse(null);
-        String bos = tokenizer.bosId() >= 0 ? tokenizer.piece(tokenizer.bosId()) : "";
-        String eos = tokenizer.eosId() >= 0 ? tokenizer.piece(tokenizer.eosId()) : "";
-        return new dev.djinn.engine.service.ModelInfo(id, config.architecture().ggufName(), contextLength,
-                config.vocabSize(), template, bos, eos);
-    }
-
     public int threads() {
         return pool.threads();
     }

@@ -24,7 +24,8 @@ public final class TestServers implements AutoCloseable {
         Path file = modelFile("stories260K.gguf");
         model = LocalModel.open(file, 1, 64);
         ModelInfo info = LocalServices.info(model, file, null, 512);
-        service = LocalServices.create(model, info, KvCacheType.F32, 1);
+        service = LocalServices.create(model, info, KvCacheType.F32, 4, 0,
+                dev.djinn.engine.scheduler.ContinuousBatchingService.Listener.NONE);
         metrics = new ServerMetrics(service::stats);
         server = new DjinnServer(service, new ServerOptions("127.0.0.1", 0, apiKey), metrics,
                 new SingleNodeView(info.id(), "test-node", "127.0.0.1", model.config().layers(),
