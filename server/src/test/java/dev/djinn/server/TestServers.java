@@ -20,11 +20,11 @@ public final class TestServers implements AutoCloseable {
     private final ServerMetrics metrics;
     private final DjinnServer server;
 
-    private TestServers(String apiKey) {
+    private TestServers(String apiKey, int parallel) {
         Path file = modelFile("stories260K.gguf");
-        model = LocalModel.open(file, 1, 64);
+        model = LocalModel.open(file, 1, Math.max(64, parallel));
         ModelInfo info = LocalServices.info(model, file, null, 512);
-        service = LocalServices.create(model, info, KvCacheType.F32, 4, 0,
+        service = LocalServices.create(model, info, KvCacheType.F32, parallel, 0,
                 dev.djinn.engine.scheduler.ContinuousBatchingService.Listener.NONE);
         metrics = new ServerMetrics(service::stats);
         server = new DjinnServer(service, new ServerOptions("127.0.0.1", 0, apiKey), metrics,
@@ -33,7 +33,12 @@ public final class TestServers implements AutoCloseable {
     }
 
     public static TestServers start(String apiKey) {
-        return new TestServers(apiKey);
+        return new TestServers(apiKey, 4);
+    }
+
+    /** A server generating up to {@code parallel} requests at once. */
+    public static TestServers start(String apiKey, int parallel) {
+        return new TestServers(apiKey, parallel);
     }
 
     public static Path modelFile(String name) {
