@@ -93,6 +93,18 @@ public interface Kernels {
     /** {@code a[i] += b[i]}. */
     void add(float[] a, float[] b, int n);
 
+    /**
+     * NeoX-style rope on one head at {@code a[base ..]}: rotates (a[i], a[i + half]) by angle i, with
+     * {@code cos[cs + i]}, {@code sin[cs + i]}; products are rounded before the sum, as in scalar code.
+     */
+    void ropeHalves(float[] a, int base, int half, float[] cos, float[] sin, int cs);
+
+    /**
+     * Llama-style rope on one head: rotates (a[2i], a[2i+1]) by angle i. {@code cosPairs[cs + 2i]} and
+     * {@code [cs + 2i + 1]} both hold cos(angle i); {@code sinPairs} holds -sin and +sin.
+     */
+    void ropePairs(float[] a, int base, int dims, float[] cosPairs, float[] sinPairs, int cs);
+
     float dot(float[] a, int aOff, float[] b, int bOff, int n);
 
     /** {@code y += a * v}, with {@code v} F32 in a segment. */

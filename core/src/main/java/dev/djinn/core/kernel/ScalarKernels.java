@@ -376,4 +376,28 @@ public class ScalarKernels implements Kernels {
             a[i] += b[i];
         }
     }
+
+    @Override
+    public void ropeHalves(float[] a, int base, int half, float[] cos, float[] sin, int cs) {
+        for (int i = 0; i < half; i++) {
+            float x0 = a[base + i];
+            float x1 = a[base + i + half];
+            float c = cos[cs + i];
+            float s = sin[cs + i];
+            a[base + i] = x0 * c - x1 * s;
+            a[base + i + half] = x0 * s + x1 * c;
+        }
+    }
+
+    @Override
+    public void ropePairs(float[] a, int base, int dims, float[] cosPairs, float[] sinPairs, int cs) {
+        for (int i = 0; i < dims; i += 2) {
+            float x0 = a[base + i];
+            float x1 = a[base + i + 1];
+            float c = cosPairs[cs + i];
+            float s = sinPairs[cs + i + 1];
+            a[base + i] = x0 * c - x1 * s;
+            a[base + i + 1] = x0 * s + x1 * c;
+        }
+    }
 }

@@ -664,4 +664,46 @@ final class VectorKernels extends ScalarKernels {
             a[i] += b[i];
         }
     }
+
+    // ---------------------------------------------------------------- rope
+
+    /** Swaps the two values of each pair of lanes. */
+    private static final jdk.incubator.vector.VectorShuffle<Float> SWAP_PAIRS =
+            jdk.incubator.vector.VectorShuffle.fromOp(FS, i -> i ^ 1);
+
+    @Override
+    public void ropeHalves(float[] a, int base, int half, float[] cos, float[] sin, int cs) {
+        int i = 0;
+        for (int up = FS.loopBound(half); i < up; i += LANES) {
+            FloatVector x0 = FloatVector.fromArray(FS, a, base + i);
+            FloatVector x1 = FloatVector.fromArray(FS, a, base + i + half);
+            FloatVector c = FloatVector.fromArray(FS, cos, cs + i);
+            FloatVector s = FloatVector.fromArray(FS, sin, cs + i);
+            x0.mul(c).sub(x1.mul(s)).intoArray(a, base + i);
+            x0.mul(s).add(x1.mul(c)).intoArray(a, base + i + half);
+        }
+        for (; i < half; i++) {
+            float x0 = a[base + i];
+            float x1 = a[base + i + half];
+            float c = cos[cs + i];
+            float s = sin[cs + i];
+            a[base + i] = x0 * c - x1 * s;
+            a[base + i + half] = x0 * s + x1 * c;
+        }
+    }
+
+    @Override
+    public void ropePairs(float[] a, int base, int dims, float[] cosPairs, float[] sinPairs, int cs) {
+        int i = 0;
+        for (int up = FS.loopBound(dims); i < up; i += LANES) {
+            FloatVector x = FloatVector.fromArray(FS, a, base + i);
+            // x * cos + swap(x) * (-sin, +sin): lanes 2k get x0 c - x1 s, lanes 2k+1 get x1 c + x0 s
+            x.mul(FloatVector.fromArray(FS, cosPairs, cs + i))
+                    .add(x.rearrange(SWAP_PAIRS).mul(FloatVector.fromArray(FS, sinPairs, cs + i)))
+                    .intoArray(a, base + i);
+        }
+        if (i < dims) {
+            super.ropePairs(a, base + i, dims - i, cosPairs, sinPairs, cs + i);
+        }
+    }
 }

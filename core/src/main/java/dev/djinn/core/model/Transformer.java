@@ -37,6 +37,9 @@ public final class Transformer {
     private final float[] hb2;
     private final float[] ropeCos;
     private final float[] ropeSin;
+    /** For adjacent-pair rope: cos(angle i) twice, and (-sin, +sin), per pair of dimensions. */
+    private final float[] ropeCosPairs;
+    private final float[] ropeSinPairs;
     private float[] logits = new float[0];
     private final boolean[] logitRowPrompt;
     private final QuantizedRows dimInput;
@@ -73,6 +76,8 @@ public final class Transformer {
         hb2 = new float[maxBatch * cfg.ffnDim()];
         ropeCos = new float[maxBatch * cfg.ropeDims() / 2];
         ropeSin = new float[maxBatch * cfg.ropeDims() / 2];
+        ropeCosPairs = new float[maxBatch * cfg.ropeDims()];
+        ropeSinPairs = new float[maxBatch * cfg.ropeDims()];
         logitRowPrompt = new boolean[maxBatch];
         dimInput = new QuantizedRows(dim, maxBatch);
         attnInput = new QuantizedRows(cfg.attnOutDim(), maxBatch);
@@ -267,8 +272,15 @@ public final class Transformer {
             float theta = batch.position(r);
             for (int i = 0; i < half; i++) {
                 float t = cfg.ropeFreqScale() * (ff != null ? theta / ff[i] : theta);
-                ropeCos[r * half + i] = (float) Math.cos(t);
-                ropeSin[r * half + i] = (float) Math.sin(t);
+                float c = (float) Math.cos(t);
+                float sn = (float) Math.sin(t);
+                ropeCos[r * half + i] = c;
+                ropeSin[r * half + i] = sn;
+                int p = r * 2 * half + 2 * i;
+                ropeCosPairs[p] = c;
+                ropeCosPairs[p + 1] = c;
+                ropeSinPairs[p] = -sn;
+                ropeSinPairs[p + 1] = sn;
                 theta *= thetaScale;
             }
         }
@@ -277,18 +289,11 @@ public final class Transformer {
     private void rope(float[] a, int off, int heads, int row) {
         int hd = cfg.headDimK();
         int half = cfg.ropeDims() / 2;
-        boolean neox = cfg.architecture().neoxRope();
         for (int h = 0; h < heads; h++) {
-            int base = off + h * hd;
-            for (int i = 0; i < half; i++) {
-                float c = ropeCos[row * half + i];
-                float s = ropeSin[row * half + i];
-                int i0 = neox ? base + i : base + 2 * i;
-                int i1 = neox ? base + i + half : base + 2 * i + 1;
-                float x0 = a[i0];
-                float x1 = a[i1];
-                a[i0] = x0 * c - x1 * s;
-                a[i1] = x0 * s + x1 * c;
+            if (cfg.architecture().neoxRope()) {
+                kernels.ropeHalves(a, off + h * hd, half, ropeCos, ropeSin, row * half);
+            } else {
+                kernels.ropePairs(a, off + h * hd, 2 * half, ropeCosPairs, ropeSinPairs, row * 2 * half);
             }
         }
     }

@@ -155,6 +155,28 @@ class KernelsTest {
     }
 
     @Test
+    void ropeRotatesLikeTheScalarReference() {
+        for (int dims : new int[] {8, 64, 128, 36}) {
+            int half = dims / 2;
+            float[] cos = randomFloats(half, 1f), sin = randomFloats(half, 1f);
+            float[] cosPairs = new float[dims], sinPairs = new float[dims];
+            for (int i = 0; i < half; i++) {
+                cosPairs[2 * i] = cosPairs[2 * i + 1] = cos[i];
+                sinPairs[2 * i] = -sin[i];
+                sinPairs[2 * i + 1] = sin[i];
+            }
+            float[] a = randomFloats(dims + 3, 1f);
+            float[] b = a.clone(), c = a.clone(), d = a.clone();
+            kernels.ropeHalves(a, 3, half, cos, sin, 0);
+            scalar.ropeHalves(b, 3, half, cos, sin, 0);
+            assertThat(a).isEqualTo(b);
+            kernels.ropePairs(c, 3, dims, cosPairs, sinPairs, 0);
+            scalar.ropePairs(d, 3, dims, cosPairs, sinPairs, 0);
+            assertThat(c).isEqualTo(d);
+        }
+    }
+
+    @Test
     void elementwiseOpsMatchReference() {
         int n = 1000;
         float[] x = randomFloats(n, 4f);
