@@ -64,6 +64,26 @@ public interface Kernels {
     void gemm(float[] w, int rows, float[] x, int[] xRows, int xCount, int cols, float[] out, int outStride,
               int outCol);
 
+    /**
+     * Q4_K weight rows ({@code rows} of them from {@code wOff}, {@code rowBytes} apart) times the prompt rows of
+     * {@code x}, into {@code out[t * outStride + outCol + r]}, with results identical to {@link #dotQ4_K}: the
+     * integer part is computed exactly in float lanes partitioned as the dot kernel partitions it, so a
+     * prompt's numbers equal ggml's integer arithmetic while each weight block is reused across tokens.
+     */
+    default void gemmQ4_K(MemorySegment w, long wOff, long rowBytes, int rows, QuantizedRows x, float[] out,
+                          int outStride, int outCol) {
+        for (int i = 0; i < x.gemmCount; i++) {
+            int t = x.gemmRows[i];
+            for (int r = 0; r < rows; r++) {
+                out[t * outStride + outCol + r] = dotQ4_K(w, wOff + r * rowBytes, x, t);
+            }
+        }
+    }
+
+    /** Prepares prompt row {@code row} of {@code x} (Q8_K) for {@link #gemmQ4_K}. */
+    default void prepareQ4_KGemm(QuantizedRows x, int row) {
+    }
+
     // ---- activation conversion (what ggml does to src1 before a mul_mat)
 
     /** Q8_0 as ggml's x86 path quantizes activations: scale 127/amax, round half to even. */

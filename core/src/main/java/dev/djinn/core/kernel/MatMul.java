@@ -85,6 +85,9 @@ public final class MatMul {
                     kernels.quantizeQ8_K(x, off, n, out.quants, off, out.scales, r * (n / 256),
                             out.sums, r * (n / 16));
                     widen(out, off, n);
+                    if (prompt != null && prompt[r]) {
+                        kernels.prepareQ4_KGemm(out, r);
+                    }
                 }
             }
         }
@@ -191,6 +194,21 @@ public final class MatMul {
 
     private void rowsOf(Tensor w, float[] out, int stride, int from, int to) {
         QuantizedRows x = jobInput;
+        if (w.type() == GgmlType.Q4_K) {
+            if (x.gemmCount > 0) {
+                for (int r = from; r < to; r += GEMM_TILE_ROWS) {
+                    kernels.gemmQ4_K(w.data(), w.rowBytes() * r, w.rowBytes(), Math.min(GEMM_TILE_ROWS, to - r), x,
+                            out, stride, r);
+                }
+            }
+            for (int r = from; r < to; r++) {
+                for (int i = 0; i < x.dotCount; i++) {
+                    int b = x.dotRows[i];
+                    out[b * stride + r] = dotRow(w, r, x, b);
+                }
+            }
+            return;
+        }
         if (!floatGemm(w.type())) {
             for (int r = from; r < to; r++) {
                 for (int b = 0; b < x.rows; b++) {

@@ -706,4 +706,168 @@ final class VectorKernels extends ScalarKernels {
             super.ropePairs(a, base + i, dims - i, cosPairs, sinPairs, cs + i);
         }
     }
+
+    // ---------------------------------------------------------------- Q4_K prompt GEMM
+
+    /** Lanes of the Q4_K dot kernel's accumulator, which the GEMM reproduces. */
+    private static final int QL = QF.length();
+    /**
+     * Q4K_ORDER[p] is the element of a 256-value superblock at position p of the GEMM's layout: position
+     * s * QL + m holds the s-th element of dot-kernel lane m (elements e with ((e % 32) / 4) % QL == m).
+     */
+    private static final int[] Q4K_ORDER = q4kOrder();
+
+    private static int[] q4kOrder() {
+        int[] order = new int[256];
+        int[] count = new int[QL];
+        for (int e = 0; e < 256; e++) {
+            int lane = ((e % 32) / 4) % QL;
+            order[count[lane]++ * QL + lane] = e;
+        }
+        return order;
+    }
+
+    /** Per-thread scratch: weight rows decoded to scale-times-nibble floats in {@link #Q4K_ORDER}. */
+    private static final ThreadLocal<float[]> Q4K_TILE = new ThreadLocal<>();
+
+    @Override
+    public void prepareQ4_KGemm(QuantizedRows x, int row) {
+        int n = x.cols;
+        int base = row * n;
+        for (int b = 0; b < n; b += 256) {
+            for (int p = 0; p < 256; p++) {
+                x.values[base + b + p] = x.quants[base + b + Q4K_ORDER[p]];
+            }
+        }
+    }
+
+    @Override
+    public void gemmQ4_K(MemorySegment w, long wOff, long rowBytes, int rows, QuantizedRows x, float[] out,
+                         int outStride, int outCol) {
+        int n = x.cols;
+        int blocks = n / 256;
+        int tileSize = rows * (n + 2 * blocks + 8 * blocks);
+        float[] tile = Q4K_TILE.get();
+        if (tile == null || tile.length < tileSize) {
+            tile = new float[tileSize];
+            Q4K_TILE.set(tile);
+        }
+        // layout: rows * n weights, then per (row, block) d and dmin, then per (row, block) eight mins
+        int dOff = rows * n;
+        int minOff = dOff + 2 * rows * blocks;
+        for (int r = 0; r < rows; r++) {
+            decodeQ4K(w, wOff + r * rowBytes, blocks, tile, r * n, dOff + 2 * r * blocks, minOff + 8 * r * blocks);
+        }
+        int r = 0;
+        for (; r + 1 < rows; r += 2) {
+            int t = 0;
+            for (; t + 1 < x.gemmCount; t += 2) {
+                q4kTile2x2(tile, r, x, x.gemmRows[t], x.gemmRows[t + 1], n, blocks, dOff, minOff, out, outStride,
+                        outCol);
+            }
+            for (; t < x.gemmCount; t++) {
+                out[x.gemmRows[t] * outStride + outCol + r] = q4kOne(tile, r, x, x.gemmRows[t], n, blocks, dOff, minOff);
+                out[x.gemmRows[t] * outStride + outCol + r + 1] = q4kOne(tile, r + 1, x, x.gemmRows[t], n, blocks, dOff,
+                        minOff);
+            }
+        }
+        for (; r < rows; r++) {
+            for (int t = 0; t < x.gemmCount; t++) {
+                out[x.gemmRows[t] * outStride + outCol + r] = q4kOne(tile, r, x, x.gemmRows[t], n, blocks, dOff, minOff);
+            }
+        }
+    }
+
+    /** One Q4_K row: scale * nibble per element in GEMM order, the two block scales, the eight mins per block. */
+    private static void decodeQ4K(MemorySegment w, long rowOff, int blocks, float[] tile, int wo, int dOff, int minOff) {
+        int[] sc = new int[8];
+        for (int b = 0; b < blocks; b++) {
+            long blk = rowOff + 144L * b;
+            int u0 = w.get(I32, blk + 4);
+            int u1 = w.get(I32, blk + 8);
+            int u2 = w.get(I32, blk + 12);
+            int scLo = u0 & 0x3f3f3f3f;
+            int scHi = (u2 & 0x0f0f0f0f) | ((u0 >>> 2) & 0x30303030);
+            int mLo = u1 & 0x3f3f3f3f;
+            int mHi = ((u2 >>> 4) & 0x0f0f0f0f) | ((u1 >>> 2) & 0x30303030);
+            for (int j = 0; j < 8; j++) {
+                sc[j] = ((j < 4 ? scLo : scHi) >>> (8 * (j & 3))) & 0xff;
+                tile[minOff + 8 * b + j] = ((j < 4 ? mLo : mHi) >>> (8 * (j & 3))) & 0xff;
+            }
+            tile[dOff + 2 * b] = f16(w, blk);
+            tile[dOff + 2 * b + 1] = f16(w, blk + 2);
+            for (int p = 0; p < 256; p++) {
+                int e = Q4K_ORDER[p];
+                int q = w.get(I8, blk + 16 + 32 * (e / 64) + (e % 32)) & 0xff;
+                int nibble = (e % 64) < 32 ? q & 0xF : q >>> 4;
+                tile[wo + 256 * b + p] = sc[e / 32] * nibble;
+            }
+        }
+    }
+
+    /** The min term of one (row, token, block), as the dot kernel computes it. */
+    private static int q4kMinSum(float[] tile, int minRow, QuantizedRows x, int t, int b) {
+        int xso = t * (x.cols / 16) + 16 * b;
+        int msum = 0;
+        for (int j = 0; j < 8; j++) {
+            msum += (int) tile[minRow + 8 * b + j] * (x.sums[xso + 2 * j] + x.sums[xso + 2 * j + 1]);
+        }
+        return msum;
+    }
+
+    private static float q4kOne(float[] tile, int r, QuantizedRows x, int t, int n, int blocks, int dOff, int minOff) {
+        FloatVector acc = FloatVector.zero(QF);
+        float minSum = 0f;
+        int wo = r * n;
+        int xo = t * n;
+        for (int b = 0; b < blocks; b++) {
+            FloatVector sb = FloatVector.zero(QF);
+            for (int p = 256 * b; p < 256 * b + 256; p += QL) {
+                sb = FloatVector.fromArray(QF, tile, wo + p).fma(FloatVector.fromArray(QF, x.values, xo + p), sb);
+            }
+            float dx = x.scales[t * blocks + b];
+            acc = sb.fma(FloatVector.broadcast(QF, tile[dOff + 2 * (r * blocks + b)] * dx), acc);
+            minSum += tile[dOff + 2 * (r * blocks + b) + 1] * dx * q4kMinSum(tile, minOff + 8 * r * blocks, x, t, b);
+        }
+        return sum(acc) - minSum;
+    }
+
+    private static void q4kTile2x2(float[] tile, int r, QuantizedRows x, int t0, int t1, int n, int blocks, int dOff,
+                                   int minOff, float[] out, int stride, int outCol) {
+        FloatVector a00 = FloatVector.zero(QF), a01 = a00, a10 = a00, a11 = a00;
+        float m00 = 0f, m01 = 0f, m10 = 0f, m11 = 0f;
+        int w0 = r * n, w1 = w0 + n;
+        int x0 = t0 * n, x1 = t1 * n;
+        for (int b = 0; b < blocks; b++) {
+            FloatVector s00 = FloatVector.zero(QF), s01 = s00, s10 = s00, s11 = s00;
+            for (int p = 256 * b; p < 256 * b + 256; p += QL) {
+                FloatVector xa = FloatVector.fromArray(QF, x.values, x0 + p);
+                FloatVector xb = FloatVector.fromArray(QF, x.values, x1 + p);
+                FloatVector wa = FloatVector.fromArray(QF, tile, w0 + p);
+                FloatVector wb = FloatVector.fromArray(QF, tile, w1 + p);
+                s00 = wa.fma(xa, s00);
+                s01 = wa.fma(xb, s01);
+                s10 = wb.fma(xa, s10);
+                s11 = wb.fma(xb, s11);
+            }
+            float dx0 = x.scales[t0 * blocks + b];
+            float dx1 = x.scales[t1 * blocks + b];
+            int d0 = dOff + 2 * (r * blocks + b);
+            int d1 = dOff + 2 * ((r + 1) * blocks + b);
+            a00 = s00.fma(FloatVector.broadcast(QF, tile[d0] * dx0), a00);
+            a01 = s01.fma(FloatVector.broadcast(QF, tile[d0] * dx1), a01);
+            a10 = s10.fma(FloatVector.broadcast(QF, tile[d1] * dx0), a10);
+            a11 = s11.fma(FloatVector.broadcast(QF, tile[d1] * dx1), a11);
+            int min0 = minOff + 8 * r * blocks;
+            int min1 = minOff + 8 * (r + 1) * blocks;
+            m00 += tile[d0 + 1] * dx0 * q4kMinSum(tile, min0, x, t0, b);
+            m01 += tile[d0 + 1] * dx1 * q4kMinSum(tile, min0, x, t1, b);
+            m10 += tile[d1 + 1] * dx0 * q4kMinSum(tile, min1, x, t0, b);
+            m11 += tile[d1 + 1] * dx1 * q4kMinSum(tile, min1, x, t1, b);
+        }
+        out[t0 * stride + outCol + r] = sum(a00) - m00;
+        out[t1 * stride + outCol + r] = sum(a01) - m01;
+        out[t0 * stride + outCol + r + 1] = sum(a10) - m10;
+        out[t1 * stride + outCol + r + 1] = sum(a11) - m11;
+    }
 }

@@ -155,6 +155,29 @@ class KernelsTest {
     }
 
     @Test
+    void q4KPromptGemmEqualsTheDotKernelBitForBit() {
+        int n = 1024;
+        int rows = 5;
+        int tokens = 3;
+        long rowBytes = GgmlType.Q4_K.rowBytes(n);
+        MemorySegment w = Arena.ofAuto().allocate(rowBytes * rows);
+        for (int r = 0; r < rows; r++) {
+            MemorySegment.copy(randomBlocks(GgmlType.Q4_K, n), 0, w, r * rowBytes, rowBytes);
+        }
+        QuantizedRows in = new QuantizedRows(n, tokens);
+        MatMul mm = new MatMul(kernels, new ComputePool(1));
+        mm.prepare(ActivationFormat.Q8_K, randomFloats(tokens * n, 3f), tokens, new boolean[] {true, false, true}, in);
+        float[] out = new float[tokens * rows];
+        kernels.gemmQ4_K(w, 0, rowBytes, rows, in, out, rows, 0);
+        for (int t : new int[] {0, 2}) {
+            for (int r = 0; r < rows; r++) {
+                assertThat(out[t * rows + r]).as("token %d row %d", t, r)
+                        .isEqualTo(kernels.dotQ4_K(w, r * rowBytes, in, t));
+            }
+        }
+    }
+
+    @Test
     void ropeRotatesLikeTheScalarReference() {
         for (int dims : new int[] {8, 64, 128, 36}) {
             int half = dims / 2;
