@@ -107,8 +107,8 @@ public interface Kernels {
     /** {@code gate[i] = silu(gate[i]) * up[i]} with silu(g) = g / (1 + e^-g). */
     void siluMul(float[] gate, float[] up, int n);
 
-    /** {@code s[i] = e^(s[i] - max)} for i &lt; n; returns their sum (in double, as ggml's softmax). */
-    double expShift(float[] s, int n, float max);
+    /** {@code s[i] = e^(s[i] - max)} for off &lt;= i &lt; off + n; returns their sum (in double, as ggml's softmax). */
+    double expShift(float[] s, int off, int n, float max);
 
     /** {@code a[i] += b[i]}. */
     void add(float[] a, float[] b, int n);

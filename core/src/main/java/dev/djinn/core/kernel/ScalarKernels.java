@@ -360,9 +360,9 @@ public class ScalarKernels implements Kernels {
     }
 
     @Override
-    public double expShift(float[] s, int n, float max) {
+    public double expShift(float[] s, int off, int n, float max) {
         double sum = 0;
-        for (int i = 0; i < n; i++) {
+        for (int i = off; i < off + n; i++) {
             float e = (float) Math.exp(s[i] - max);
             s[i] = e;
             sum += e;

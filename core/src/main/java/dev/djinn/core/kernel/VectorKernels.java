@@ -615,17 +615,17 @@ final class VectorKernels extends ScalarKernels {
     }
 
     @Override
-    public double expShift(float[] s, int n, float max) {
+    public double expShift(float[] s, int off, int n, float max) {
         double sum = 0;
-        int i = 0;
-        for (int bound = FS.loopBound(n); i < bound; i += LANES) {
+        int i = off;
+        for (int bound = off + FS.loopBound(n); i < bound; i += LANES) {
             FloatVector e = exp(FloatVector.fromArray(FS, s, i).sub(max));
             e.intoArray(s, i);
             for (int l = 0; l < LANES; l++) {
                 sum += s[i + l];
             }
         }
-        for (; i < n; i++) {
+        for (; i < off + n; i++) {
             float e = (float) Math.exp(s[i] - max);
             s[i] = e;
             sum += e;

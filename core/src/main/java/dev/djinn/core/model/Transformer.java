@@ -52,6 +52,10 @@ public final class Transformer {
     private final int[] qkvStrides;
     private final int[] gateUpStrides;
     private final ThreadLocal<float[]> scoreScratch = new ThreadLocal<>();
+    private static final int ATTN_BLOCK = 16;
+    /** Attention blocks of the current batch: block b is rows [blockStart[b], blockStart[b + 1]). */
+    private final int[] blockStart;
+    private int blockCount;
 
     // the attention job being dispatched (fields, not a capturing lambda, so dispatch allocates nothing)
     private Batch jobBatch;
@@ -79,6 +83,7 @@ public final class Transformer {
         ropeCosPairs = new float[maxBatch * cfg.ropeDims()];
         ropeSinPairs = new float[maxBatch * cfg.ropeDims()];
         logitRowPrompt = new boolean[maxBatch];
+        blockStart = new int[maxBatch + 1];
         dimInput = new QuantizedRows(dim, maxBatch);
         attnInput = new QuantizedRows(cfg.attnOutDim(), maxBatch);
         ffnInput = new QuantizedRows(cfg.ffnDim(), maxBatch);
@@ -144,6 +149,7 @@ public final class Transformer {
             System.arraycopy(hiddenIn, 0, x, 0, n * dim);
         }
         computeRope(batch);
+        computeAttentionBlocks(batch);
         for (int l = weights.range().start(); l < weights.range().end(); l++) {
             layer(batch, l);
         }
@@ -177,7 +183,7 @@ public final class Transformer {
         }
         jobBatch = batch;
         jobLayer = local;
-        matmul.pool().parallelFor(n * cfg.heads(), 1, attentionTask);
+        matmul.pool().parallelFor(blockCount * cfg.heads(), 1, attentionTask);
         jobBatch = null;
         matmul.prepare(ActivationFormat.forWeights(lw.wo().type()), att, n, batch.promptFlags(), attnInput);
         matmul.multiply(lw.wo(), attnInput, xb, dim);
@@ -298,7 +304,26 @@ public final class Transformer {
         }
     }
 
-    /** Attention for work items [from, to), each one (row, head). */
+    /**
+     * Splits the batch into attention blocks: up to {@link #ATTN_BLOCK} consecutive rows of one sequence at
+     * consecutive positions. A block's queries share each key and value row while it is in L1; every row's
+     * arithmetic is the same as alone, so blocking never changes a result.
+     */
+    private void computeAttentionBlocks(Batch batch) {
+        int n = batch.size();
+        blockCount = 0;
+        for (int r = 0; r < n; r++) {
+            boolean continues = r > 0 && batch.cache(r) == batch.cache(r - 1)
+                    && batch.position(r) == batch.position(r - 1) + 1
+                    && r - blockStart[blockCount - 1] < ATTN_BLOCK;
+            if (!continues) {
+                blockStart[blockCount++] = r;
+            }
+        }
+        blockStart[blockCount] = n;
+    }
+
+    /** Attention for work items [from, to), each one (block of rows, head). */
     private void attentionRange(int from, int to) {
         Batch batch = jobBatch;
         int local = jobLayer;
@@ -309,44 +334,64 @@ public final class Transformer {
         int kvDimK = cfg.kvDimK();
         int kvDimV = cfg.kvDimV();
         for (int item = from; item < to; item++) {
-            int r = item / heads;
+            int r0 = blockStart[item / heads];
+            int rows = blockStart[item / heads + 1] - r0;
             int h = item % heads;
             int g = h / group;
-            KvCache cache = batch.cache(r);
-            int len = batch.position(r) + 1;
-            float[] s = scratch(len + hd);
+            KvCache cache = batch.cache(r0);
+            int maxLen = batch.position(r0 + rows - 1) + 1;
+            int firstLen = batch.position(r0) + 1;
+            float[] s = scratch(rows * maxLen + rows * hd);
             MemorySegment keys = cache.keys(local);
             MemorySegment values = cache.values(local);
-            int qOff = r * cfg.qDim() + h * hd;
             boolean half = cache.halfPrecision();
             long elem = half ? 2 : 4;
             float[] qv = q;
+            int qBase = r0 * cfg.qDim() + h * hd;
+            int qStride = cfg.qDim();
             if (half) {
                 // ggml converts q to F16 to multiply with an F16 cache
-                kernels.roundF16(q, qOff, s, len, hd);
+                for (int i = 0; i < rows; i++) {
+                    kernels.roundF16(q, qBase + i * qStride, s, rows * maxLen + i * hd, hd);
+                }
                 qv = s;
-                qOff = len;
+                qBase = rows * maxLen;
+                qStride = hd;
             }
-            float max = Float.NEGATIVE_INFINITY;
-            for (int t = 0; t < len; t++) {
+            // scores: row i (position firstLen - 1 + i) sees keys 0 .. firstLen - 1 + i
+            for (int t = 0; t < maxLen; t++) {
                 long ko = (long) (t * kvDimK + g * hd) * elem;
-                float dot = half ? kernels.dotF16(keys, ko, qv, qOff, hd) : kernels.dotF32(keys, ko, qv, qOff, hd);
-                float score = dot * attnScale;
-                s[t] = score;
-                max = Math.max(max, score);
+                for (int i = Math.max(0, t - firstLen + 1); i < rows; i++) {
+                    float dot = half ? kernels.dotF16(keys, ko, qv, qBase + i * qStride, hd)
+                            : kernels.dotF32(keys, ko, qv, qBase + i * qStride, hd);
+                    s[i * maxLen + t] = dot * attnScale;
+                }
             }
-            float inv = (float) (1.0 / kernels.expShift(s, len, max));
-            int outOff = r * cfg.attnOutDim() + h * hdv;
-            java.util.Arrays.fill(att, outOff, outOff + hdv, 0f);
-            for (int t = 0; t < len; t++) {
+            for (int i = 0; i < rows; i++) {
+                int len = firstLen + i;
+                int so = i * maxLen;
+                float max = Float.NEGATIVE_INFINITY;
+                for (int t = 0; t < len; t++) {
+                    max = Math.max(max, s[so + t]);
+                }
+                float inv = (float) (1.0 / kernels.expShift(s, so, len, max));
+                for (int t = 0; t < len; t++) {
+                    s[so + t] *= inv;
+                }
+                int outOff = (r0 + i) * cfg.attnOutDim() + h * hdv;
+                java.util.Arrays.fill(att, outOff, outOff + hdv, 0f);
+            }
+            for (int t = 0; t < maxLen; t++) {
                 long vo = (long) (t * kvDimV + g * hdv) * elem;
-                float p = s[t] * inv;
-                if (half) {
-                    // ggml multiplies an F16 V cache with the probabilities rounded to F16
-                    p = Float.float16ToFloat(Float.floatToFloat16(p));
-                    kernels.axpyF16(p, values, vo, att, outOff, hdv);
-                } else {
-                    kernels.axpyF32(p, values, vo, att, outOff, hdv);
+                for (int i = Math.max(0, t - firstLen + 1); i < rows; i++) {
+                    float p = s[i * maxLen + t];
+                    int outOff = (r0 + i) * cfg.attnOutDim() + h * hdv;
+                    if (half) {
+                        // ggml multiplies an F16 V cache with the probabilities rounded to F16
+                        kernels.axpyF16(Float.float16ToFloat(Float.floatToFloat16(p)), values, vo, att, outOff, hdv);
+                    } else {
+                        kernels.axpyF32(p, values, vo, att, outOff, hdv);
+                    }
                 }
             }
         }

@@ -222,7 +222,7 @@ class KernelsTest {
             max = Math.max(max, v);
         }
         float[] e = s.clone();
-        double sum = kernels.expShift(e, n, max);
+        double sum = kernels.expShift(e, 0, n, max);
         double want = 0;
         for (int i = 0; i < n; i++) {
             double ref = Math.exp(s[i] - max);
