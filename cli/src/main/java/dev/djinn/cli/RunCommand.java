@@ -10,9 +10,12 @@ import dev.djinn.engine.generate.Generator;
 import dev.djinn.engine.kv.KvCacheType;
 import dev.djinn.engine.sampling.SamplingParams;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -23,6 +26,9 @@ import java.util.concurrent.Callable;
 @Command(name = "run", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Generate text from a prompt, streamed to stdout; speed goes to stderr.")
 final class RunCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
     @Option(names = {"-m", "--model"}, required = true, paramLabel = "FILE", description = "GGUF model file")
     Path model;
 
@@ -82,6 +88,10 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--echo", description = "print the prompt before the generated text")
     boolean echo;
 
+    @Option(names = "--ids", description = "print the generated token ids (space-separated, one line) instead of"
+            + " text; with --echo the prompt's ids come first")
+    boolean ids;
+
     @Override
     public Integer call() {
         int nThreads = threads != null ? threads : Runtime.getRuntime().availableProcessors();
@@ -91,32 +101,56 @@ final class RunCommand implements Callable<Integer> {
         SamplingParams sampling = new SamplingParams(temperature, topK, topP, minP, repeatPenalty, repeatLastN,
                 frequencyPenalty, presencePenalty, seed);
         KvCacheType kv = KvCacheType.parse(kvType);
-        PrintStream out = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), false,
-                StandardCharsets.UTF_8);
         try (LocalModel lm = LocalModel.open(model, nThreads, batch)) {
             Tokenizer tok = lm.tokenizer();
-            int[] ids = tok.encode(prompt, true, true);
+            int[] promptIds = tok.encode(prompt, true, true);
             int context = Math.min(ctx, Math.max(lm.config().trainedContext(), 1));
-            GenerationRequest req = new GenerationRequest(ids, sampling, tokens, stop, ignoreEos, -1);
-            if (echo) {
-                out.print(prompt);
-                out.flush();
-            }
+            GenerationRequest req = new GenerationRequest(promptIds, sampling, tokens, stop, ignoreEos, -1);
             GenerationResult r;
             try (LocalSequence seq = new LocalSequence(lm, context, kv)) {
-                r = new Generator(tok, batch).generate(req, seq, event -> {
-                    out.print(event.text());
-                    out.flush();
-                    return !out.checkError();
-                });
+                r = ids ? generateIds(req, seq, tok) : generateText(req, seq, tok);
             }
-            out.println();
-            out.flush();
             System.err.printf("djinn: prompt %d tokens, %.2f tokens/s | generation %d tokens, %.2f tokens/s | "
                             + "%d threads, %s kernels, finish: %s%n",
                     r.promptTokens(), r.promptTokensPerSecond(), r.generatedTokens(), r.generationTokensPerSecond(),
                     lm.threads(), dev.djinn.core.kernel.KernelProvider.get().name(), r.finishReason().openAiName());
         }
         return 0;
+    }
+
+    /** Streams the text to stdout as UTF-8, whatever the platform encoding. */
+    private GenerationResult generateText(GenerationRequest req, LocalSequence seq, Tokenizer tok) {
+        PrintStream out = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), false,
+                StandardCharsets.UTF_8);
+        if (echo) {
+            out.print(prompt);
+            out.flush();
+        }
+        GenerationResult r = new Generator(tok, batch).generate(req, seq, event -> {
+            out.print(event.text());
+            out.flush();
+            return !out.checkError();
+        });
+        out.println();
+        out.flush();
+        return r;
+    }
+
+    /** Prints the ids on one line once generation ends (for comparisons with llama.cpp). */
+    private GenerationResult generateIds(GenerationRequest req, LocalSequence seq, Tokenizer tok) {
+        GenerationResult r = new Generator(tok, batch).generate(req, seq, event -> true);
+        StringBuilder line = new StringBuilder();
+        if (echo) {
+            for (int id : req.prompt()) {
+                line.append(id).append(' ');
+            }
+        }
+        for (int id : r.tokens()) {
+            line.append(id).append(' ');
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        out.println(line.toString().strip());
+        out.flush();
+        return r;
     }
 }
