@@ -66,10 +66,18 @@ else
 fi
 
 failed=0
+errors=$(mktemp)
+trap 'rm -f "$errors"' EXIT
 for m in "${MODELS[@]}"; do
   echo "== $(basename "$m") (prompt \"$PROMPT\", $N tokens, greedy, KV $KV, $THREADS threads)"
-  ids=$("$DJINN" run --model "$m" --prompt "$PROMPT" -n "$N" --temp 0 --kv-type "$KV" --threads "$THREADS" \
-        --ignore-eos --ids --echo 2>/dev/null)
+  if ! ids=$("$DJINN" run --model "$m" --prompt "$PROMPT" -n "$N" --temp 0 --kv-type "$KV" --threads "$THREADS" \
+        --ignore-eos --ids --echo 2>"$errors"); then
+    echo "djinn run failed:" >&2
+    cat "$errors" >&2
+    failed=$((failed + 1))
+    continue
+  fi
+  grep '^djinn: prompt' "$errors" || true
   if node "$ROOT/scripts/llamacpp/generate.mjs" --model "$m" --prompt "$PROMPT" --n "$N" --threads "$THREADS" \
        --kv-type "$KV" --expect "$ids"; then
     :
