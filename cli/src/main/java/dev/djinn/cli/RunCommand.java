@@ -86,6 +86,10 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--echo", description = "print the prompt before the generated text")
     boolean echo;
 
+    @Option(names = "--ids", description = "print the generated token ids (space-separated, one line) instead of"
+            + " text; with --echo the prompt's ids come first")
+    boolean ids;
+
     @Override
     public Integer call() {
         int nThreads = threads != null ? threads : Runtime.getRuntime().availableProcessors();
@@ -95,32 +99,55 @@ final class RunCommand implements Callable<Integer> {
         SamplingParams sampling = new SamplingParams(temperature, topK, topP, minP, repeatPenalty, repeatLastN,
                 frequencyPenalty, presencePenalty, seed);
         KvCacheType kv = KvCacheType.parse(kvType);
-        PrintWriter out = spec.commandLine().getOut();
-        PrintWriter err = spec.commandLine().getErr();
         try (LocalModel lm = LocalModel.open(model, nThreads, batch)) {
             Tokenizer tok = lm.tokenizer();
-            int[] ids = tok.encode(prompt, true, true);
+            int[] promptIds = tok.encode(prompt, true, true);
             int context = Math.min(ctx, Math.max(lm.config().trainedContext(), 1));
-            GenerationRequest req = new GenerationRequest(ids, sampling, tokens, stop, ignoreEos, -1);
-            if (echo) {
-                out.print(prompt);
-                out.flush();
-            }
+            GenerationRequest req = new GenerationRequest(promptIds, sampling, tokens, stop, ignoreEos, -1);
             GenerationResult r;
             try (LocalSequence seq = new LocalSequence(lm, context, kv)) {
-                r = new Generator(tok, batch).generate(req, seq, event -> {
-                    out.print(event.text());
-                    out.flush();
-                    return !out.checkError();
-                });
+                r = ids ? generateIds(req, seq, tok) : generateText(req, seq, tok);
             }
-            out.println();
-            out.flush();
-            err.printf("djinn: prompt %d tokens, %.2f tokens/s | generation %d tokens, %.2f tokens/s | "
+            spec.commandLine().getErr().printf("djinn: prompt %d tokens, %.2f tokens/s | generation %d tokens, %.2f tokens/s | "
                             + "%d threads, %s kernels, finish: %s%n",
                     r.promptTokens(), r.promptTokensPerSecond(), r.generatedTokens(), r.generationTokensPerSecond(),
                     lm.threads(), dev.djinn.core.kernel.KernelProvider.get().name(), r.finishReason().openAiName());
         }
         return 0;
+    }
+
+    /** Streams the text to stdout (UTF-8: Main sets up the writer). */
+    private GenerationResult generateText(GenerationRequest req, LocalSequence seq, Tokenizer tok) {
+        PrintWriter out = spec.commandLine().getOut();
+        if (echo) {
+            out.print(prompt);
+            out.flush();
+        }
+        GenerationResult r = new Generator(tok, batch).generate(req, seq, event -> {
+            out.print(event.text());
+            out.flush();
+            return !out.checkError();
+        });
+        out.println();
+        out.flush();
+        return r;
+    }
+
+    /** Prints the ids on one line once generation ends (for comparisons with llama.cpp). */
+    private GenerationResult generateIds(GenerationRequest req, LocalSequence seq, Tokenizer tok) {
+        GenerationResult r = new Generator(tok, batch).generate(req, seq, event -> true);
+        StringBuilder line = new StringBuilder();
+        if (echo) {
+            for (int id : req.prompt()) {
+                line.append(id).append(' ');
+            }
+        }
+        for (int id : r.tokens()) {
+            line.append(id).append(' ');
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        out.println(line.toString().strip());
+        out.flush();
+        return r;
     }
 }

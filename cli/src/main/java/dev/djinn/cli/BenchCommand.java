@@ -1,0 +1,111 @@
+package dev.djinn.cli;
+
+import dev.djinn.cli.bench.BenchConfig;
+import dev.djinn.cli.bench.BenchReport;
+import dev.djinn.cli.bench.BenchRunner;
+import dev.djinn.cli.bench.MemoryBandwidth;
+import dev.djinn.cli.bench.Repetition;
+import dev.djinn.cli.bench.WeightTraffic;
+import dev.djinn.core.DjinnException;
+import dev.djinn.core.kernel.KernelProvider;
+import dev.djinn.engine.LocalModel;
+import dev.djinn.engine.kv.KvCacheType;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+/** {@code djinn bench}: prefill and generation speed of a model, like llama-bench. */
+@Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Measure prompt processing (pp) and generation (tg) speed, like llama-bench.",
+                "Each repetition prefills -p random token ids into a fresh KV cache, then generates -n tokens greedily"
+                        + " (ignoring end-of-generation tokens); one warm-up repetition runs first. Speeds are the"
+                        + " median over the repetitions with their spread. Generation's weight traffic (bytes of"
+                        + " weight matrices read per token x tokens/s) is compared with this machine's read"
+                        + " bandwidth, measured in the same run."})
+final class BenchCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = {"-m", "--model"}, required = true, paramLabel = "FILE", description = "GGUF model file")
+    Path model;
+
+    @Option(names = {"-p", "--n-prompt"}, defaultValue = "512", paramLabel = "N",
+            description = "prompt tokens to prefill; 0 = none (default: ${DEFAULT-VALUE})")
+    int promptTokens;
+
+    @Option(names = {"-n", "--n-gen"}, defaultValue = "128", paramLabel = "N",
+            description = "tokens to generate; 0 = none (default: ${DEFAULT-VALUE})")
+    int generateTokens;
+
+    @Option(names = {"-t", "--threads"}, description = "compute threads (default: one per core)")
+    Integer threads;
+
+    @Option(names = {"-r", "--repetitions"}, defaultValue = "5", paramLabel = "REPS",
+            description = "measured repetitions (default: ${DEFAULT-VALUE})")
+    int repetitions;
+
+    @Option(names = {"-b", "--batch"}, defaultValue = "512",
+            description = "prompt tokens per forward pass (default: ${DEFAULT-VALUE})")
+    int batch;
+
+    @Option(names = "--kv-type", defaultValue = "f16", description = "KV cache precision: f16 or f32 (default: ${DEFAULT-VALUE})")
+    String kvType;
+
+    @Option(names = "--seed", defaultValue = "42", description = "seed of the random prompt ids (default: ${DEFAULT-VALUE})")
+    long seed;
+
+    @Option(names = "--bandwidth-mib", defaultValue = "512", paramLabel = "MIB",
+            description = "buffer for the memory bandwidth measurement; keep it far above the last-level cache"
+                    + " (default: ${DEFAULT-VALUE})")
+    int bandwidthMib;
+
+    @Option(names = "--json", description = "print one JSON line instead of the table")
+    boolean json;
+
+    @Override
+    public Integer call() throws Exception {
+        int nThreads = threads != null ? threads : Runtime.getRuntime().availableProcessors();
+        if (nThreads < 1 || bandwidthMib < 1) {
+            throw new DjinnException("--threads and --bandwidth-mib must be positive");
+        }
+        BenchConfig config;
+        try {
+            config = new BenchConfig(promptTokens, generateTokens, repetitions, batch, KvCacheType.parse(kvType), seed);
+        } catch (IllegalArgumentException e) {
+            throw new DjinnException(e.getMessage());
+        }
+        if (!Files.isRegularFile(model)) {
+            throw new DjinnException("no such model file: " + model);
+        }
+        double loadBefore = loadAverage();
+        BenchReport report;
+        try (LocalModel lm = LocalModel.open(model, nThreads, Math.min(batch, Math.max(1, promptTokens)))) {
+            if (config.contextLength() > lm.config().trainedContext() && lm.config().trainedContext() > 0) {
+                System.err.printf("djinn: note: %d positions exceed the model's trained context of %d%n",
+                        config.contextLength(), lm.config().trainedContext());
+            }
+            List<Repetition> reps = new BenchRunner(lm, config).run();
+            double bandwidth = config.generateTokens() > 0 ? MemoryBandwidth.measure(nThreads, (long) bandwidthMib << 20, 5) : 0;
+            report = BenchReport.of(model.getFileName().toString(), Files.size(model),
+                    WeightTraffic.parameters(lm.file()), WeightTraffic.mainType(lm.file()).name(),
+                    KernelProvider.get().name(), lm.threads(), config, reps, WeightTraffic.bytesPerToken(lm.file()),
+                    bandwidth, loadBefore, loadAverage());
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        out.print(json ? report.json() + System.lineSeparator() : report.table());
+        out.flush();
+        return 0;
+    }
+
+    private static double loadAverage() {
+        return ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
+    }
+}
