@@ -29,26 +29,6 @@ public interface Kernels {
 
     float dotQ4_0(MemorySegment w, long wOff, QuantizedRows x, int row);
 
-    /**
-     * Four consecutive Q8_0 weight rows (the first at {@code wOff}, {@code rowBytes} apart) times one activation
-     * row, into {@code out[outOff + i * outStep]}: sharing the activation loads, with results identical to
-     * four {@link #dotQ8_0} calls.
-     */
-    default void dotQ8_0x4(MemorySegment w, long wOff, long rowBytes, QuantizedRows x, int row, float[] out,
-                           int outOff, int outStep) {
-        for (int i = 0; i < 4; i++) {
-            out[outOff + i * outStep] = dotQ8_0(w, wOff + i * rowBytes, x, row);
-        }
-    }
-
-    /** Four consecutive Q4_0 rows at once, identical to four {@link #dotQ4_0} calls. */
-    default void dotQ4_0x4(MemorySegment w, long wOff, long rowBytes, QuantizedRows x, int row, float[] out,
-                           int outOff, int outStep) {
-        for (int i = 0; i < 4; i++) {
-            out[outOff + i * outStep] = dotQ4_0(w, wOff + i * rowBytes, x, row);
-        }
-    }
-
     float dotQ4_K(MemorySegment w, long wOff, QuantizedRows x, int row);
 
     float dotQ5_K(MemorySegment w, long wOff, QuantizedRows x, int row);
@@ -63,6 +43,27 @@ public interface Kernels {
      */
     void gemm(float[] w, int rows, float[] x, int[] xRows, int xCount, int cols, float[] out, int outStride,
               int outCol);
+
+    /**
+     * Decodes one weight row to floats for {@link #gemm}, in this implementation's GEMM layout: the values
+     * of each 32-block may be permuted, consistently with {@link #prepareFloatGemm}, so that decoding is cheap.
+     */
+    default void decodeForGemm(dev.djinn.core.tensor.GgmlType type, MemorySegment w, long off, float[] dst,
+                               int dstOff, int n) {
+        dev.djinn.core.tensor.Dequantizer.dequantize(type, w, off, dst, dstOff, n);
+    }
+
+    /**
+     * Writes prompt row {@code row} of a Q8_0-format input as exact floats ({@code q * d}) into
+     * {@code x.values}, in the layout of {@link #decodeForGemm}.
+     */
+    default void prepareFloatGemm(QuantizedRows x, int row) {
+        int n = x.cols;
+        int base = row * n;
+        for (int i = 0; i < n; i++) {
+            x.values[base + i] = x.quants[base + i] * x.scales[row * (n / 32) + i / 32];
+        }
+    }
 
     /**
      * Q4_K weight rows ({@code rows} of them from {@code wOff}, {@code rowBytes} apart) times the prompt rows of

@@ -1,6 +1,5 @@
 package dev.djinn.core.kernel;
 
-import dev.djinn.core.tensor.Dequantizer;
 import dev.djinn.core.tensor.GgmlType;
 import dev.djinn.core.tensor.Tensor;
 
@@ -78,7 +77,7 @@ public final class MatMul {
                     widen(out, off, n);
                     blockSums(out, r, n);
                     if (prompt != null && prompt[r]) {
-                        dequantizeInput(out, r, 32);
+                        kernels.prepareFloatGemm(out, r);
                     }
                 }
                 case Q8_K -> {
@@ -90,15 +89,6 @@ public final class MatMul {
                     }
                 }
             }
-        }
-    }
-
-    /** The matrix-matrix kernel multiplies floats: the quantized row's exact values {@code q * d}. */
-    private static void dequantizeInput(QuantizedRows out, int row, int block) {
-        int n = out.cols;
-        int base = row * n;
-        for (int i = 0; i < n; i++) {
-            out.values[base + i] = out.quants[base + i] * out.scales[row * (n / block) + i / block];
         }
     }
 
@@ -223,27 +213,13 @@ public final class MatMul {
             for (int r = from; r < to; r += GEMM_TILE_ROWS) {
                 int rows = Math.min(GEMM_TILE_ROWS, to - r);
                 for (int i = 0; i < rows; i++) {
-                    Dequantizer.dequantize(w.type(), w.data(), w.rowBytes() * (r + i), tile, i * cols, cols);
+                    kernels.decodeForGemm(w.type(), w.data(), w.rowBytes() * (r + i), tile, i * cols, cols);
                 }
                 kernels.gemm(tile, rows, x.values, x.gemmRows, x.gemmCount, cols, out, stride, r);
             }
         }
         int[] dots = x.dotRows;
         int r = from;
-        GgmlType type = w.type();
-        if (type == GgmlType.Q8_0 || type == GgmlType.Q4_0) {
-            long rb = w.rowBytes();
-            for (; r + 3 < to; r += 4) {
-                for (int i = 0; i < x.dotCount; i++) {
-                    int b = dots[i];
-                    if (type == GgmlType.Q8_0) {
-                        kernels.dotQ8_0x4(w.data(), rb * r, rb, x, b, out, b * stride + r, 1);
-                    } else {
-                        kernels.dotQ4_0x4(w.data(), rb * r, rb, x, b, out, b * stride + r, 1);
-                    }
-                }
-            }
-        }
         for (; r < to; r++) {
             for (int i = 0; i < x.dotCount; i++) {
                 int b = dots[i];

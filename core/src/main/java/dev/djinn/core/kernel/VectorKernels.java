@@ -55,30 +55,39 @@ final class VectorKernels extends ScalarKernels {
 
     /** ggml's reduction of four accumulators: (s0 + s2) + (s1 + s3), then across lanes. */
     private static float reduce4(FloatVector s0, FloatVector s1, FloatVector s2, FloatVector s3) {
-        return sum(s0.add(s2).add(s1.add(s3)));
+        return sumF(s0.add(s2).add(s1.add(s3)));
     }
 
-    /**
-     * Sums the lanes by repeated halving (lane i + lane i + half), the order GCC gives
-     * {@code _mm512_reduce_add_ps}. Unlike {@code reduceLanes}, whose order differs between the interpreter
-     * and compiled code, this gives the same bits every time, so results never depend on JIT timing.
+    /*
+     * Lane sums by repeated halving (lane i + lane i + half), the order GCC gives _mm512_reduce_add_ps. Unlike
+     * reduceLanes, whose order differs between the interpreter and compiled code, this gives the same bits every
+     * time. There is one copy per vector shape on purpose: a helper that sees two shapes gets a polymorphic
+     * profile, and C2 then stops compiling its Vector API calls into SIMD instructions (they allocate instead).
      */
-    static float sum(FloatVector v) {
-        int n = v.length();
-        if (n == 4) {
+
+    /** Lane sum of a {@link #FS}-shaped vector. */
+    static float sumF(FloatVector v) {
+        if (LANES == 4) {
             return (v.lane(0) + v.lane(2)) + (v.lane(1) + v.lane(3));
         }
-        if (n == 8) {
+        if (LANES == 8) {
             return ((v.lane(0) + v.lane(4)) + (v.lane(2) + v.lane(6))) + ((v.lane(1) + v.lane(5)) + (v.lane(3) + v.lane(7)));
         }
-        float[] h = new float[n];
-        v.intoArray(h, 0);
-        for (int half = n / 2; half >= 1; half /= 2) {
-            for (int i = 0; i < half; i++) {
-                h[i] += h[i + half];
-            }
+        return ((((v.lane(0) + v.lane(8)) + (v.lane(4) + v.lane(12))) + ((v.lane(2) + v.lane(10)) + (v.lane(6) + v.lane(14))))
+                + (((v.lane(1) + v.lane(9)) + (v.lane(5) + v.lane(13))) + ((v.lane(3) + v.lane(11)) + (v.lane(7) + v.lane(15)))));
+    }
+
+    /** Lane sum of a {@link #QF}-shaped vector (4 or 8 lanes). */
+    static float sumQ(FloatVector v) {
+        if (QF.length() == 4) {
+            return (v.lane(0) + v.lane(2)) + (v.lane(1) + v.lane(3));
         }
-        return h[0];
+        return ((v.lane(0) + v.lane(4)) + (v.lane(2) + v.lane(6))) + ((v.lane(1) + v.lane(5)) + (v.lane(3) + v.lane(7)));
+    }
+
+    /** Lane sum of a {@link #NF}-shaped (4-lane) vector. */
+    static float sumN(FloatVector v) {
+        return (v.lane(0) + v.lane(2)) + (v.lane(1) + v.lane(3));
     }
 
     @Override
@@ -186,11 +195,18 @@ final class VectorKernels extends ScalarKernels {
     private static IntVector bytePairsDot(ShortVector v, ShortVector even, ShortVector odd) {
         ShortVector lo = v.lanewise(VectorOperators.LSHL, 8).lanewise(VectorOperators.ASHR, 8);
         ShortVector hi = v.lanewise(VectorOperators.ASHR, 8);
-        return widenPairs(lo.mul(even).add(hi.mul(odd)));
+        return widenPairsQ(lo.mul(even).add(hi.mul(odd)));
     }
 
-    /** Adds each pair of 16-bit lanes into one 32-bit lane. */
-    private static IntVector widenPairs(ShortVector p) {
+    /** Adds each pair of 16-bit lanes of a {@link #QS} vector into one 32-bit lane. */
+    private static IntVector widenPairsQ(ShortVector p) {
+        IntVector pi = p.reinterpretAsInts();
+        return pi.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                .add(pi.lanewise(VectorOperators.ASHR, 16));
+    }
+
+    /** The same for a 128-bit {@link #NS} vector (a separate copy: see {@link #sumF}). */
+    private static IntVector widenPairsN(ShortVector p) {
         IntVector pi = p.reinterpretAsInts();
         return pi.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
                 .add(pi.lanewise(VectorOperators.ASHR, 16));
@@ -220,64 +236,7 @@ final class VectorKernels extends ScalarKernels {
             acc0 = ((FloatVector) q8Block(w, blk, wide, xo + 32 * b).convert(VectorOperators.I2F, 0))
                     .fma(FloatVector.broadcast(QF, f16(w, blk) * xd[xdo + b]), acc0);
         }
-        return sum(acc0.add(acc1));
-    }
-
-    @Override
-    public void dotQ8_0x4(MemorySegment w, long wOff, long rb, QuantizedRows x, int row, float[] out, int outOff,
-                          int outStep) {
-        if (QSHORTS != 16) {
-            super.dotQ8_0x4(w, wOff, rb, x, row, out, outOff, outStep);
-            return;
-        }
-        int blocks = x.cols / 32;
-        short[] wide = x.wide;
-        float[] xd = x.scales;
-        int xo = row * x.cols;
-        int xdo = row * blocks;
-        // per row the same two accumulators (even and odd blocks) as dotQ8_0, so the results are identical
-        FloatVector a0 = FloatVector.zero(QF), b0 = a0, a1 = a0, b1 = a0, a2 = a0, b2 = a0, a3 = a0, b3 = a0;
-        int b = 0;
-        for (; b + 1 < blocks; b += 2) {
-            long blk = wOff + 34L * b;
-            int q = xo + 32 * b;
-            float dx0 = xd[xdo + b];
-            float dx1 = xd[xdo + b + 1];
-            ShortVector e = ShortVector.fromArray(QS, wide, q);
-            ShortVector o = ShortVector.fromArray(QS, wide, q + 16);
-            ShortVector e2 = ShortVector.fromArray(QS, wide, q + 32);
-            ShortVector o2 = ShortVector.fromArray(QS, wide, q + 48);
-            a0 = scaled(w, blk, e, o, dx0, a0);
-            b0 = scaled(w, blk + 34, e2, o2, dx1, b0);
-            a1 = scaled(w, blk + rb, e, o, dx0, a1);
-            b1 = scaled(w, blk + rb + 34, e2, o2, dx1, b1);
-            a2 = scaled(w, blk + 2 * rb, e, o, dx0, a2);
-            b2 = scaled(w, blk + 2 * rb + 34, e2, o2, dx1, b2);
-            a3 = scaled(w, blk + 3 * rb, e, o, dx0, a3);
-            b3 = scaled(w, blk + 3 * rb + 34, e2, o2, dx1, b3);
-        }
-        if (b < blocks) {
-            long blk = wOff + 34L * b;
-            int q = xo + 32 * b;
-            float dx0 = xd[xdo + b];
-            ShortVector e = ShortVector.fromArray(QS, wide, q);
-            ShortVector o = ShortVector.fromArray(QS, wide, q + 16);
-            a0 = scaled(w, blk, e, o, dx0, a0);
-            a1 = scaled(w, blk + rb, e, o, dx0, a1);
-            a2 = scaled(w, blk + 2 * rb, e, o, dx0, a2);
-            a3 = scaled(w, blk + 3 * rb, e, o, dx0, a3);
-        }
-        out[outOff] = sum(a0.add(b0));
-        out[outOff + outStep] = sum(a1.add(b1));
-        out[outOff + 2 * outStep] = sum(a2.add(b2));
-        out[outOff + 3 * outStep] = sum(a3.add(b3));
-    }
-
-    /** {@code acc + d_w * d_x * (block · x)} for one Q8_0 block at 256 bits. */
-    private static FloatVector scaled(MemorySegment w, long blk, ShortVector even, ShortVector odd, float dx,
-                                      FloatVector acc) {
-        IntVector i = bytePairsDot(ShortVector.fromMemorySegment(QS, w, blk + 2, LE), even, odd);
-        return ((FloatVector) i.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(QF, f16(w, blk) * dx), acc);
+        return sumQ(acc0.add(acc1));
     }
 
     /** Integer dot of one Q8_0 weight block (at {@code blk}) with the activations at {@code q}, as int lanes. */
@@ -289,47 +248,6 @@ final class VectorKernels extends ScalarKernels {
                     ShortVector.fromArray(QS, wide, q + 8), ShortVector.fromArray(QS, wide, q + 24)));
         }
         return sum;
-    }
-
-    @Override
-    public void dotQ4_0x4(MemorySegment w, long wOff, long rb, QuantizedRows x, int row, float[] out, int outOff,
-                          int outStep) {
-        int blocks = x.cols / 32;
-        short[] wide = x.wide;
-        float[] xd = x.scales;
-        short[] sums = x.sums;
-        int xo = row * x.cols;
-        int xdo = row * blocks;
-        FloatVector a0 = FloatVector.zero(NF), a1 = a0, a2 = a0, a3 = a0;
-        float f0 = 0f, f1 = 0f, f2 = 0f, f3 = 0f;
-        for (int b = 0; b < blocks; b++) {
-            long blk = wOff + 18L * b;
-            int q = xo + 32 * b;
-            ShortVector x0 = ShortVector.fromArray(NS, wide, q);
-            ShortVector x1 = ShortVector.fromArray(NS, wide, q + 8);
-            ShortVector x2 = ShortVector.fromArray(NS, wide, q + 16);
-            ShortVector x3 = ShortVector.fromArray(NS, wide, q + 24);
-            float dx = xd[xdo + b];
-            int sx = sums[xdo + b];
-            float d0 = f16(w, blk) * dx, d1 = f16(w, blk + rb) * dx;
-            float d2 = f16(w, blk + 2 * rb) * dx, d3 = f16(w, blk + 3 * rb) * dx;
-            a0 = ((FloatVector) widenPairs(nibbleDot(w, blk, x0, x1, x2, x3)).convert(VectorOperators.I2F, 0))
-                    .fma(FloatVector.broadcast(NF, d0), a0);
-            a1 = ((FloatVector) widenPairs(nibbleDot(w, blk + rb, x0, x1, x2, x3)).convert(VectorOperators.I2F, 0))
-                    .fma(FloatVector.broadcast(NF, d1), a1);
-            a2 = ((FloatVector) widenPairs(nibbleDot(w, blk + 2 * rb, x0, x1, x2, x3)).convert(VectorOperators.I2F, 0))
-                    .fma(FloatVector.broadcast(NF, d2), a2);
-            a3 = ((FloatVector) widenPairs(nibbleDot(w, blk + 3 * rb, x0, x1, x2, x3)).convert(VectorOperators.I2F, 0))
-                    .fma(FloatVector.broadcast(NF, d3), a3);
-            f0 += d0 * sx;
-            f1 += d1 * sx;
-            f2 += d2 * sx;
-            f3 += d3 * sx;
-        }
-        out[outOff] = sum(a0) - 8f * f0;
-        out[outOff + outStep] = sum(a1) - 8f * f1;
-        out[outOff + 2 * outStep] = sum(a2) - 8f * f2;
-        out[outOff + 3 * outStep] = sum(a3) - 8f * f3;
     }
 
     /**
@@ -361,10 +279,10 @@ final class VectorKernels extends ScalarKernels {
             ShortVector p = nibbleDot(w, blk, ShortVector.fromArray(NS, wide, q), ShortVector.fromArray(NS, wide, q + 8),
                     ShortVector.fromArray(NS, wide, q + 16), ShortVector.fromArray(NS, wide, q + 24));
             float d = f16(w, blk) * xd[xdo + b];
-            acc = ((FloatVector) widenPairs(p).convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(NF, d), acc);
+            acc = ((FloatVector) widenPairsN(p).convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(NF, d), acc);
             offset += d * (int) sums[xdo + b]; // the nibbles are stored +8: subtract 8 * sum(x) * d
         }
-        return sum(acc) - 8f * offset;
+        return sumN(acc) - 8f * offset;
     }
 
     // ---------------------------------------------------------------- K-quants
@@ -414,7 +332,7 @@ final class VectorKernels extends ScalarKernels {
             }
             minSum += f16(w, blk + 2) * dx * msum;
         }
-        return sum(acc) - minSum;
+        return sumQ(acc) - minSum;
     }
 
     /**
@@ -430,7 +348,7 @@ final class VectorKernels extends ScalarKernels {
         ShortVector first = n0.mul(ShortVector.fromArray(QS, wide, xq)).add(n2.mul(ShortVector.fromArray(QS, wide, xq + 16)));
         ShortVector second = n1.mul(ShortVector.fromArray(QS, wide, xq + 32))
                 .add(n3.mul(ShortVector.fromArray(QS, wide, xq + 48)));
-        return widenPairs(first).mul(sc0).add(widenPairs(second).mul(sc1));
+        return widenPairsQ(first).mul(sc0).add(widenPairsQ(second).mul(sc1));
     }
 
     @Override
@@ -481,12 +399,12 @@ final class VectorKernels extends ScalarKernels {
             // values are stored +32: subtract 32 * scale * (sum of x) for each group of 16
             correction += d * (32 * offset);
         }
-        return sum(acc) - correction;
+        return sumN(acc) - correction;
     }
 
     /** Unsigned 6-bit values at even and odd positions of a group of 16, dotted with x and scaled. */
     private static IntVector q6Quarter(ShortVector even, ShortVector odd, short[] wide, int e, int scale) {
-        return widenPairs(even.mul(ShortVector.fromArray(NS, wide, e)).add(odd.mul(ShortVector.fromArray(NS, wide, e + 16))))
+        return widenPairsN(even.mul(ShortVector.fromArray(NS, wide, e)).add(odd.mul(ShortVector.fromArray(NS, wide, e + 16))))
                 .mul(scale);
     }
 
@@ -523,7 +441,7 @@ final class VectorKernels extends ScalarKernels {
         for (int k = 0; k < cols; k += LANES) {
             acc = FloatVector.fromArray(FS, w, wo + k).fma(FloatVector.fromArray(FS, x, xo + k), acc);
         }
-        return sum(acc);
+        return sumF(acc);
     }
 
     /** Four weight rows by two activation rows: eight accumulators, each loaded value used twice or four times. */
@@ -551,14 +469,14 @@ final class VectorKernels extends ScalarKernels {
         }
         int o0 = t0 * stride + outCol + r;
         int o1 = t1 * stride + outCol + r;
-        out[o0] = sum(a00);
-        out[o0 + 1] = sum(a10);
-        out[o0 + 2] = sum(a20);
-        out[o0 + 3] = sum(a30);
-        out[o1] = sum(a01);
-        out[o1 + 1] = sum(a11);
-        out[o1 + 2] = sum(a21);
-        out[o1 + 3] = sum(a31);
+        out[o0] = sumF(a00);
+        out[o0 + 1] = sumF(a10);
+        out[o0 + 2] = sumF(a20);
+        out[o0 + 3] = sumF(a30);
+        out[o1] = sumF(a01);
+        out[o1 + 1] = sumF(a11);
+        out[o1 + 2] = sumF(a21);
+        out[o1 + 3] = sumF(a31);
     }
 
     // ---------------------------------------------------------------- element-wise
@@ -829,7 +747,7 @@ final class VectorKernels extends ScalarKernels {
             acc = sb.fma(FloatVector.broadcast(QF, tile[dOff + 2 * (r * blocks + b)] * dx), acc);
             minSum += tile[dOff + 2 * (r * blocks + b) + 1] * dx * q4kMinSum(tile, minOff + 8 * r * blocks, x, t, b);
         }
-        return sum(acc) - minSum;
+        return sumQ(acc) - minSum;
     }
 
     private static void q4kTile2x2(float[] tile, int r, QuantizedRows x, int t0, int t1, int n, int blocks, int dOff,
@@ -865,9 +783,89 @@ final class VectorKernels extends ScalarKernels {
             m10 += tile[d1 + 1] * dx0 * q4kMinSum(tile, min1, x, t0, b);
             m11 += tile[d1 + 1] * dx1 * q4kMinSum(tile, min1, x, t1, b);
         }
-        out[t0 * stride + outCol + r] = sum(a00) - m00;
-        out[t1 * stride + outCol + r] = sum(a01) - m01;
-        out[t0 * stride + outCol + r + 1] = sum(a10) - m10;
-        out[t1 * stride + outCol + r + 1] = sum(a11) - m11;
+        out[t0 * stride + outCol + r] = sumQ(a00) - m00;
+        out[t1 * stride + outCol + r] = sumQ(a01) - m01;
+        out[t0 * stride + outCol + r + 1] = sumQ(a10) - m10;
+        out[t1 * stride + outCol + r + 1] = sumQ(a11) - m11;
+    }
+
+    // ---------------------------------------------------------------- float GEMM layout for Q8_0 / Q4_0
+
+    /*
+     * Weight bytes are pulled out of 32-bit lanes by shifts (the Vector API's byte conversions are slow on
+     * AVX2), which leaves each 32-block's values permuted: Q8_0_ORDER[p] is the element at position p, for
+     * Q8_0 and Q4_0 weights alike. Activations are written in the same order, so the GEMM's dot products are
+     * the same sums.
+     */
+    private static final VectorSpecies<Integer> I128 = IntVector.SPECIES_128;
+    private static final VectorSpecies<Float> F128 = FloatVector.SPECIES_128;
+    private static final int[] Q8_0_ORDER = new int[32];
+
+    static {
+        for (int h = 0; h < 2; h++) {
+            for (int k = 0; k < 4; k++) {
+                for (int j = 0; j < 4; j++) {
+                    Q8_0_ORDER[16 * h + 4 * k + j] = 16 * h + 4 * j + k; // load h, byte k of lane j
+                }
+            }
+        }
+    }
+
+    @Override
+    public void decodeForGemm(dev.djinn.core.tensor.GgmlType type, MemorySegment w, long off, float[] dst, int dstOff,
+                              int n) {
+        switch (type) {
+            case Q8_0 -> {
+                for (int b = 0; b < n / 32; b++) {
+                    long blk = off + 34L * b;
+                    FloatVector d = FloatVector.broadcast(F128, f16(w, blk));
+                    int o = dstOff + 32 * b;
+                    IntVector v0 = IntVector.fromMemorySegment(I128, w, blk + 2, LE);
+                    IntVector v1 = IntVector.fromMemorySegment(I128, w, blk + 18, LE);
+                    byteLane(v0, 24).mul(d).intoArray(dst, o);
+                    byteLane(v0, 16).mul(d).intoArray(dst, o + 4);
+                    byteLane(v0, 8).mul(d).intoArray(dst, o + 8);
+                    byteLane(v0, 0).mul(d).intoArray(dst, o + 12);
+                    byteLane(v1, 24).mul(d).intoArray(dst, o + 16);
+                    byteLane(v1, 16).mul(d).intoArray(dst, o + 20);
+                    byteLane(v1, 8).mul(d).intoArray(dst, o + 24);
+                    byteLane(v1, 0).mul(d).intoArray(dst, o + 28);
+                }
+            }
+            case Q4_0 -> {
+                for (int b = 0; b < n / 32; b++) {
+                    long blk = off + 18L * b;
+                    FloatVector d = FloatVector.broadcast(F128, f16(w, blk));
+                    int o = dstOff + 32 * b;
+                    IntVector v = IntVector.fromMemorySegment(I128, w, blk + 2, LE);
+                    // nibble k of lane j is byte 4j + k/2's low (value 4j + k/2) or high (value 4j + k/2 + 16)
+                    // nibble: stored where Q8_0_ORDER puts that value
+                    for (int k = 0; k < 8; k++) {
+                        ((FloatVector) v.lanewise(VectorOperators.LSHR, 4 * k).and(0xF).sub(8)
+                                .convert(VectorOperators.I2F, 0)).mul(d).intoArray(dst, o + (k % 2) * 16 + 4 * (k / 2));
+                    }
+                }
+            }
+            default -> super.decodeForGemm(type, w, off, dst, dstOff, n);
+        }
+    }
+
+    /** The signed byte at bit {@code 24 - shift} of each 32-bit lane (shift 24: byte 0), as floats. */
+    private static FloatVector byteLane(IntVector v, int shift) {
+        return (FloatVector) v.lanewise(VectorOperators.LSHL, shift).lanewise(VectorOperators.ASHR, 24)
+                .convert(VectorOperators.I2F, 0);
+    }
+
+    @Override
+    public void prepareFloatGemm(QuantizedRows x, int row) {
+        int n = x.cols;
+        int base = row * n;
+        for (int b = 0; b < n / 32; b++) {
+            float d = x.scales[row * (n / 32) + b];
+            int o = base + 32 * b;
+            for (int p = 0; p < 32; p++) {
+                x.values[o + p] = x.quants[o + Q8_0_ORDER[p]] * d;
+            }
+        }
     }
 }
