@@ -75,6 +75,7 @@ public final class MatMul {
                 case Q8_0 -> {
                     kernels.quantizeQ8_0(x, off, n, out.quants, off, out.scales, r * (n / 32));
                     widen(out, off, n);
+                    pairUp(out, off, n);
                     blockSums(out, r, n);
                     if (prompt != null && prompt[r]) {
                         kernels.prepareFloatGemm(out, r);
@@ -100,6 +101,21 @@ public final class MatMul {
             for (int k = 0; k < 16; k++) {
                 w[b + k] = q[b + 2 * k];
                 w[b + 16 + k] = q[b + 2 * k + 1];
+            }
+        }
+    }
+
+    /**
+     * Fills {@link QuantizedRows#pairs} from {@code wide}: for blocks b and b+1, the four 8-value quarters of
+     * their even/odd split, interleaved as [b's quarter, b+1's quarter] for each quarter in turn.
+     */
+    private static void pairUp(QuantizedRows out, int off, int n) {
+        short[] w = out.wide;
+        short[] p = out.pairs;
+        for (int b = off; b + 63 < off + n; b += 64) {
+            for (int quarter = 0; quarter < 4; quarter++) {
+                System.arraycopy(w, b + 8 * quarter, p, b + 16 * quarter, 8);
+                System.arraycopy(w, b + 32 + 8 * quarter, p, b + 16 * quarter + 8, 8);
             }
         }
     }

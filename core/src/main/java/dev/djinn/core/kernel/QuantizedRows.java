@@ -24,6 +24,11 @@ public final class QuantizedRows {
      * positions. Vector kernels multiply these with weight bytes pulled out of 16-bit lanes by shifts.
      */
     final short[] wide;
+    /**
+     * Q8_0 format, for Q4_0 weights read two blocks per 256-bit vector: per pair of blocks, the values a
+     * nibble position meets in each of the two (see {@code VectorKernels.dotQ4_0}).
+     */
+    final short[] pairs;
     ActivationFormat format;
     int rows;
     /** Rows multiplied with the matrix-matrix kernel (prompt tokens), in row order. */
@@ -41,6 +46,7 @@ public final class QuantizedRows {
         this.scales = new float[(cols / Q8_0_BLOCK + 1) * capacity];
         this.sums = new short[(cols / 16 + 1) * capacity];
         this.wide = new short[cols * capacity];
+        this.pairs = new short[cols * capacity];
         this.gemmRows = new int[capacity];
         this.dotRows = new int[capacity];
     }

@@ -265,6 +265,60 @@ final class VectorKernels extends ScalarKernels {
 
     @Override
     public float dotQ4_0(MemorySegment w, long wOff, QuantizedRows x, int row) {
+        return QSHORTS == 16 ? dotQ4_0Pairs(w, wOff, x, row) : dotQ4_0Blocks(w, wOff, x, row);
+    }
+
+    /** Upper half of 16 short lanes; of 8 int lanes. */
+    private static final jdk.incubator.vector.VectorMask<Short> HIGH_SHORTS = QS.indexInRange(-QSHORTS / 2, QSHORTS / 2);
+    private static final jdk.incubator.vector.VectorMask<Float> HIGH_FLOATS =
+            QF.indexInRange(-QF.length() / 2, QF.length() / 2);
+
+    /**
+     * Q4_0 at 256 bits: blocks b and b+1 in one vector (b's 16 quant bytes from one load, b+1's from another
+     * 2 bytes further, blended), so each instruction works on 32 nibbles.
+     */
+    private float dotQ4_0Pairs(MemorySegment w, long wOff, QuantizedRows x, int row) {
+        int blocks = x.cols / 32;
+        short[] pairs = x.pairs;
+        float[] xd = x.scales;
+        short[] sums = x.sums;
+        int xo = row * x.cols;
+        int xdo = row * blocks;
+        FloatVector acc = FloatVector.zero(QF);
+        float offset = 0f;
+        int b = 0;
+        for (; b + 1 < blocks; b += 2) {
+            long blk = wOff + 18L * b;
+            int q = xo + 32 * b;
+            ShortVector v = ShortVector.fromMemorySegment(QS, w, blk + 2, LE)
+                    .blend(ShortVector.fromMemorySegment(QS, w, blk + 4, LE), HIGH_SHORTS);
+            ShortVector p = v.and((short) 0x000F).mul(ShortVector.fromArray(QS, pairs, q))
+                    .add(v.lanewise(VectorOperators.LSHR, 4).and((short) 0x000F).mul(ShortVector.fromArray(QS, pairs, q + 16)))
+                    .add(v.lanewise(VectorOperators.LSHR, 8).and((short) 0x000F).mul(ShortVector.fromArray(QS, pairs, q + 32)))
+                    .add(v.lanewise(VectorOperators.LSHR, 12).mul(ShortVector.fromArray(QS, pairs, q + 48)));
+            float d0 = f16(w, blk) * xd[xdo + b];
+            float d1 = f16(w, blk + 18) * xd[xdo + b + 1];
+            FloatVector d = FloatVector.broadcast(QF, d0).blend(d1, HIGH_FLOATS);
+            acc = ((FloatVector) widenPairsQ(p).convert(VectorOperators.I2F, 0)).fma(d, acc);
+            offset += d0 * (int) sums[xdo + b] + d1 * (int) sums[xdo + b + 1];
+        }
+        float tail = 0f;
+        if (b < blocks) {
+            tail = q4_0Block(w, wOff + 18L * b, x, xo + 32 * b, xdo + b);
+        }
+        return sumQ(acc) - 8f * offset + tail;
+    }
+
+    /** One Q4_0 block at 128 bits (the odd block out of {@link #dotQ4_0Pairs}). */
+    private static float q4_0Block(MemorySegment w, long blk, QuantizedRows x, int q, int xdi) {
+        short[] wide = x.wide;
+        ShortVector p = nibbleDot(w, blk, ShortVector.fromArray(NS, wide, q), ShortVector.fromArray(NS, wide, q + 8),
+                ShortVector.fromArray(NS, wide, q + 16), ShortVector.fromArray(NS, wide, q + 24));
+        float d = f16(w, blk) * x.scales[xdi];
+        return sumN(((FloatVector) widenPairsN(p).convert(VectorOperators.I2F, 0)).mul(d)) - 8f * d * (int) x.sums[xdi];
+    }
+
+    private float dotQ4_0Blocks(MemorySegment w, long wOff, QuantizedRows x, int row) {
         int blocks = x.cols / 32;
         short[] wide = x.wide;
         float[] xd = x.scales;
