@@ -112,33 +112,29 @@ final class VectorKernels extends ScalarKernels {
         return sum;
     }
 
-    /** Widens {@link #LANES} half-precision values at {@code off} to floats (finite values, exactly). */
-    private static FloatVector loadF16(MemorySegment w, long off) {
-        IntVector h = (IntVector) ShortVector.fromMemorySegment(F16S, w, off, LE).convertShape(VectorOperators.S2I, FIS, 0);
-        IntVector magnitude = h.and(0x7fff).lanewise(VectorOperators.LSHL, 13);
-        IntVector sign = h.and(0x8000).lanewise(VectorOperators.LSHL, 16);
-        FloatVector f = magnitude.reinterpretAsFloats().mul(0x1p112f);
-        return f.reinterpretAsInts().or(sign).reinterpretAsFloats();
-    }
 
     @Override
     public float dotF16(MemorySegment w, long wOff, float[] x, int xOff, int n) {
-        int step = 4 * LANES;
-        int np = n - n % step;
-        FloatVector s0 = FloatVector.zero(FS), s1 = s0, s2 = s0, s3 = s0;
-        for (int i = 0; i < np; i += step) {
-            long o = wOff + 2L * i;
-            s0 = loadF16(w, o).fma(FloatVector.fromArray(FS, x, xOff + i), s0);
-            s1 = loadF16(w, o + 2L * LANES).fma(FloatVector.fromArray(FS, x, xOff + i + LANES), s1);
-            s2 = loadF16(w, o + 4L * LANES).fma(FloatVector.fromArray(FS, x, xOff + i + 2 * LANES), s2);
-            s3 = loadF16(w, o + 6L * LANES).fma(FloatVector.fromArray(FS, x, xOff + i + 3 * LANES), s3);
+        // one accumulator: with more, the unrolled body outgrows C2's inlining budget and vectors get boxed
+        int np = n - n % LANES;
+        FloatVector acc = FloatVector.zero(FS);
+        for (int i = 0; i < np; i += LANES) {
+            IntVector h = (IntVector) ShortVector.fromMemorySegment(F16S, w, wOff + 2L * i, LE)
+                    .convertShape(VectorOperators.S2I, FIS, 0);
+            acc = halfToFloat(h).fma(FloatVector.fromArray(FS, x, xOff + i), acc);
         }
         // ggml sums the leftovers in double
-        double sum = np == 0 ? 0.0 : reduce4(s0, s1, s2, s3);
+        double sum = np == 0 ? 0.0 : sumF(acc);
         for (int i = np; i < n; i++) {
             sum += f16(w, wOff + 2L * i) * x[xOff + i];
         }
         return (float) sum;
+    }
+
+    /** Half-precision bit patterns (zero-extended in int lanes) to floats, exactly for finite values. */
+    private static FloatVector halfToFloat(IntVector h) {
+        FloatVector magnitude = h.and(0x7fff).lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(0x1p112f);
+        return magnitude.reinterpretAsInts().or(h.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats();
     }
 
     @Override
@@ -179,7 +175,9 @@ final class VectorKernels extends ScalarKernels {
         int i = 0;
         FloatVector av = FloatVector.broadcast(FS, a);
         for (int up = FS.loopBound(n); i < up; i += LANES) {
-            loadF16(v, vOff + 2L * i).fma(av, FloatVector.fromArray(FS, y, yOff + i)).intoArray(y, yOff + i);
+            IntVector h = (IntVector) ShortVector.fromMemorySegment(F16S, v, vOff + 2L * i, LE)
+                    .convertShape(VectorOperators.S2I, FIS, 0);
+            halfToFloat(h).fma(av, FloatVector.fromArray(FS, y, yOff + i)).intoArray(y, yOff + i);
         }
         for (; i < n; i++) {
             y[yOff + i] += a * f16(v, vOff + 2L * i);
@@ -432,20 +430,19 @@ final class VectorKernels extends ScalarKernels {
                     ShortVector a = ShortVector.fromMemorySegment(NS, w, ql + 16 * g, LE);
                     ShortVector c = ShortVector.fromMemorySegment(NS, w, ql + 32 + 16 * g, LE);
                     ShortVector h = ShortVector.fromMemorySegment(NS, w, qh + 16 * g, LE);
-                    int s = 8 * half + g;
-                    int e = base + 8 * g;
-                    isum = isum.add(q6Quarter(a.and((short) 0x0F).or(h.lanewise(VectorOperators.LSHL, 4).and((short) 0x30)),
-                            a.lanewise(VectorOperators.LSHR, 8).and((short) 0x0F).or(h.lanewise(VectorOperators.LSHR, 4).and((short) 0x30)),
-                            wide, e, w.get(I8, sc + s)));
-                    isum = isum.add(q6Quarter(c.and((short) 0x0F).or(h.lanewise(VectorOperators.LSHL, 2).and((short) 0x30)),
-                            c.lanewise(VectorOperators.LSHR, 8).and((short) 0x0F).or(h.lanewise(VectorOperators.LSHR, 6).and((short) 0x30)),
-                            wide, e + 32, w.get(I8, sc + s + 2)));
-                    isum = isum.add(q6Quarter(a.lanewise(VectorOperators.LSHR, 4).and((short) 0x0F).or(h.and((short) 0x30)),
-                            a.lanewise(VectorOperators.LSHR, 12).or(h.lanewise(VectorOperators.LSHR, 8).and((short) 0x30)),
-                            wide, e + 64, w.get(I8, sc + s + 4)));
-                    isum = isum.add(q6Quarter(c.lanewise(VectorOperators.LSHR, 4).and((short) 0x0F).or(h.lanewise(VectorOperators.LSHR, 2).and((short) 0x30)),
-                            c.lanewise(VectorOperators.LSHR, 12).or(h.lanewise(VectorOperators.LSHR, 10).and((short) 0x30)),
-                            wide, e + 96, w.get(I8, sc + s + 6)));
+                    for (int k = 0; k < 4; k++) {
+                        // quarter k: low (k < 2) or high nibbles of ql[l] (k even) or ql[l + 32] (k odd),
+                        // with bits 2k, 2k+1 of qh[l] on top; lanes hold bytes l (even) and l + 1 (odd)
+                        ShortVector src = (k & 1) == 0 ? a : c;
+                        int shift = 4 * (k >> 1);
+                        ShortVector even = src.lanewise(VectorOperators.LSHR, shift).and((short) 0x0F)
+                                .or(h.lanewise(VectorOperators.LSHR, 2 * k).and((short) 0x03).lanewise(VectorOperators.LSHL, 4));
+                        ShortVector odd = src.lanewise(VectorOperators.LSHR, 8 + shift).and((short) 0x0F)
+                                .or(h.lanewise(VectorOperators.LSHR, 8 + 2 * k).and((short) 0x03).lanewise(VectorOperators.LSHL, 4));
+                        int e = base + 8 * g + 32 * k;
+                        isum = isum.add(widenPairsN(even.mul(ShortVector.fromArray(NS, wide, e))
+                                .add(odd.mul(ShortVector.fromArray(NS, wide, e + 16)))).mul(w.get(I8, sc + 8 * half + g + 2 * k)));
+                    }
                 }
             }
             float d = f16(w, blk + 208) * x.scales[xdo + b];
@@ -456,11 +453,6 @@ final class VectorKernels extends ScalarKernels {
         return sumN(acc) - correction;
     }
 
-    /** Unsigned 6-bit values at even and odd positions of a group of 16, dotted with x and scaled. */
-    private static IntVector q6Quarter(ShortVector even, ShortVector odd, short[] wide, int e, int scale) {
-        return widenPairsN(even.mul(ShortVector.fromArray(NS, wide, e)).add(odd.mul(ShortVector.fromArray(NS, wide, e + 16))))
-                .mul(scale);
-    }
 
     // ---------------------------------------------------------------- prompt GEMM
 
