@@ -377,14 +377,23 @@ final class VectorKernels extends ScalarKernels {
             }
             float dx = x.scales[xdo + b];
             acc = ((FloatVector) isum.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(QF, f16(w, blk) * dx), acc);
-            int msum = 0;
-            for (int j = 0; j < 8; j++) {
-                int m = ((j < 4 ? mLo : mHi) >>> (8 * (j & 3))) & 0xff;
-                msum += m * (bsums[xso + 16 * b + 2 * j] + bsums[xso + 16 * b + 2 * j + 1]);
-            }
-            minSum += f16(w, blk + 2) * dx * msum;
+            minSum += f16(w, blk + 2) * dx * q4kMins(mLo, mHi, bsums, xso + 16 * b);
         }
-        return sumQ(acc) - minSum;
+        // sumQ written out: as a call it is not inlined into this (large) method, which boxes acc
+        float total = QF.length() == 4 ? (acc.lane(0) + acc.lane(2)) + (acc.lane(1) + acc.lane(3))
+                : ((acc.lane(0) + acc.lane(4)) + (acc.lane(2) + acc.lane(6)))
+                + ((acc.lane(1) + acc.lane(5)) + (acc.lane(3) + acc.lane(7)));
+        return total - minSum;
+    }
+
+    /** Sum over the eight sub-blocks of min times the activations' sum (scalar: kept out of the vector method). */
+    private static int q4kMins(int mLo, int mHi, short[] bsums, int off) {
+        int msum = 0;
+        for (int j = 0; j < 8; j++) {
+            int m = ((j < 4 ? mLo : mHi) >>> (8 * (j & 3))) & 0xff;
+            msum += m * (bsums[off + 2 * j] + bsums[off + 2 * j + 1]);
+        }
+        return msum;
     }
 
     /**
