@@ -23,8 +23,20 @@ import java.util.concurrent.Callable;
 @Command(name = "run", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Generate text from a prompt, streamed to stdout; speed goes to stderr.")
 final class RunCommand implements Callable<Integer> {
-    @Option(names = {"-m", "--model"}, required = true, paramLabel = "FILE", description = "GGUF model file")
+    @Option(names = {"-m", "--model"}, paramLabel = "FILE", description = "GGUF model file (or --peers)")
     Path model;
+
+    @Option(names = "--peers", paramLabel = "HOST:PORT,...", split = ",",
+            description = "run on a cluster through one of these nodes instead of --model")
+    String[] peers;
+
+    @Option(names = "--cluster-secret", paramLabel = "S", defaultValue = "${env:DJINN_CLUSTER_SECRET}",
+            description = "the cluster's secret, with --peers (default: $DJINN_CLUSTER_SECRET)")
+    String clusterSecret;
+
+    @Option(names = "--wire", paramLabel = "FORMAT", description = "with --peers: hidden-state format for this request "
+            + "(default: the cluster's)")
+    String wire;
 
     @Option(names = {"-p", "--prompt"}, required = true, paramLabel = "TEXT", description = "the prompt")
     String prompt;
@@ -91,6 +103,12 @@ final class RunCommand implements Callable<Integer> {
         SamplingParams sampling = new SamplingParams(temperature, topK, topP, minP, repeatPenalty, repeatLastN,
                 frequencyPenalty, presencePenalty, seed);
         KvCacheType kv = KvCacheType.parse(kvType);
+        if ((model == null) == (peers == null)) {
+            throw new DjinnException("give either --model FILE or --peers HOST:PORT");
+        }
+        if (peers != null) {
+            return ClusterRun.run(this, sampling);
+        }
         PrintStream out = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), false,
                 StandardCharsets.UTF_8);
         try (LocalModel lm = LocalModel.open(model, nThreads, batch)) {

@@ -8,6 +8,7 @@ final class Subcommands {
     }
 
     static List<Object> all() {
-        return List.of(new RunCommand(), new InspectCommand(), new QuantizeCommand(), new SynthCommand());
+        return List.of(new RunCommand(), new InspectCommand(), new QuantizeCommand(), new SynthCommand(), new NodeCommand(),
+                new ClusterCommand());
     }
 }
