@@ -48,6 +48,10 @@ final class NodeCommand implements Callable<Integer> {
     @Option(names = "--dns-query", paramLabel = "NAME", description = "DNS name listing the nodes (e.g. a Kubernetes headless service)")
     String dnsQuery;
 
+    @Option(names = "--cluster-name", defaultValue = "djinn", paramLabel = "NAME",
+            description = "JGroups cluster to join; several clusters can share a network (default: ${DEFAULT-VALUE})")
+    String clusterName;
+
     @Option(names = "--memory", paramLabel = "LIMIT", description = "memory for weights and KV cache, e.g. 6G (default: 80% of RAM)")
     String memory;
 
@@ -107,6 +111,7 @@ final class NodeCommand implements Callable<Integer> {
             o.discovery = JGroupsStack.Discovery.parse(discovery);
         }
         o.dnsQuery = dnsQuery;
+        o.clusterName = clusterName;
         if (memory != null) {
             o.memoryLimit = Sizes.parse(memory);
         }

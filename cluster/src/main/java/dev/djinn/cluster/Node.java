@@ -606,7 +606,7 @@ public final class Node implements ClusterContext, AutoCloseable {
             GenerationRequest gr = new GenerationRequest(ids, rq.sampling(), rq.maxTokens(), rq.stop(), rq.ignoreEos(),
                     rq.logprobs());
             StepGeneration g = new StepGeneration(ex, tok, gr, ctx, chunk, sequenceIds.incrementAndGet(), rq.forced(),
-                    ev -> {
+                    rq.paceMs(), scheduler, ev -> {
                         if (so.isCancelled()) {
                             return false;
                         }
@@ -682,6 +682,11 @@ public final class Node implements ClusterContext, AutoCloseable {
         }
         if (server != null) {
             server.shutdownNow();
+            try {
+                server.awaitTermination(5, TimeUnit.SECONDS); // frees the port for a restart
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
         links.close();
         if (stage != null) {

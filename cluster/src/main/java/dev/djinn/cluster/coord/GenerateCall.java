@@ -25,10 +25,16 @@ public final class GenerateCall {
      * @param kvType     "f16", "f32" or "" (the node's default)
      * @param wire       hidden-state wire format, or "" for the cluster's
      * @param forced     teacher-forced tokens (null: none)
+     * @param paceMs     wait this long before each decode step (tests: makes a generation last)
      */
     public record Request(String prompt, int[] promptIds, SamplingParams sampling, int maxTokens, List<String> stop,
                           boolean ignoreEos, int logprobs, int ctx, int batch, String kvType, String wire,
-                          int[] forced) {
+                          int[] forced, int paceMs) {
+        public Request(String prompt, int[] promptIds, SamplingParams sampling, int maxTokens, List<String> stop,
+                       boolean ignoreEos, int logprobs, int ctx, int batch, String kvType, String wire, int[] forced) {
+            this(prompt, promptIds, sampling, maxTokens, stop, ignoreEos, logprobs, ctx, batch, kvType, wire, forced, 0);
+        }
+
         public byte[] encode() {
             ByteWriter w = new ByteWriter(256);
             w.string(prompt);
@@ -42,6 +48,7 @@ public final class GenerateCall {
             }
             w.bool(ignoreEos).svarint(logprobs).varint(ctx).varint(batch).string(kvType).string(wire);
             ints(w, forced);
+            w.varint(paceMs);
             return w.toByteArray();
         }
 
@@ -58,7 +65,7 @@ public final class GenerateCall {
                 stop.add(r.string());
             }
             return new Request(prompt, ids, sp, max, stop, r.bool(), (int) r.svarint(), r.count(), r.count(),
-                    r.string(), r.string(), ints(r));
+                    r.string(), r.string(), ints(r), r.count());
         }
 
         private static void ints(ByteWriter w, int[] a) {

@@ -17,6 +17,8 @@ import dev.djinn.engine.scheduler.StepResult;
 import java.util.Arrays;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 
 /**
  * One generation driven through a {@link StepExecutor}, without a thread waiting on it: each step's
@@ -37,6 +39,8 @@ public final class StepGeneration {
     private final int chunk;
     private final long seq;
     private final int[] forced;
+    private final int paceMs;
+    private final ScheduledExecutorService timer;
     private final TokenSink sink;
     private final Executor callbacks;
     private final StreamingDecoder decoder;
@@ -52,7 +56,8 @@ public final class StepGeneration {
     private volatile boolean cancelled;
 
     public StepGeneration(StepExecutor executor, Tokenizer tokenizer, GenerationRequest req, int contextLength,
-                          int prefillChunk, long seq, int[] forced, TokenSink sink, Executor callbacks) {
+                          int prefillChunk, long seq, int[] forced, int paceMs, ScheduledExecutorService timer,
+                          TokenSink sink, Executor callbacks) {
         this.executor = executor;
         this.tokenizer = tokenizer;
         this.req = req;
@@ -72,6 +77,8 @@ public final class StepGeneration {
         this.chunk = Math.max(1, Math.min(prefillChunk, executor.maxBatch()));
         this.seq = seq;
         this.forced = forced;
+        this.paceMs = paceMs;
+        this.timer = timer;
         this.sink = sink;
         this.callbacks = callbacks;
         this.decoder = new StreamingDecoder(tokenizer);
@@ -157,6 +164,18 @@ public final class StepGeneration {
             }
             Step step = new Step(new long[] {seq}, new int[] {fed}, new int[] {prompt.length + produced - 1},
                     new boolean[] {true}, 1);
+            if (paceMs > 0) {
+                timer.schedule(() -> decode(step), paceMs, TimeUnit.MILLISECONDS);
+            } else {
+                decode(step);
+            }
+        } catch (RuntimeException e) {
+            fail(e);
+        }
+    }
+
+    private void decode(Step step) {
+        try {
             executor.submit(step).whenCompleteAsync((r, t) -> {
                 if (t != null) {
                     fail(t);

@@ -117,6 +117,10 @@ public final class Membership implements AutoCloseable {
     }
 
     private void onMessage(Message msg) {
+        View current = view;
+        if (current != null && !current.containsMember(msg.getSrc())) {
+            return; // e.g. discovery traffic of a differently configured stack
+        }
         try {
             ByteReader r = new ByteReader(msg.getArray(), msg.getOffset(), msg.getLength());
             int type = r.u8();
@@ -128,10 +132,6 @@ public final class Membership implements AutoCloseable {
                 return;
             }
             NodeInfo info = NodeInfo.decode(body);
-            View v = view;
-            if (v != null && !v.containsMember(msg.getSrc())) {
-                return;
-            }
             NodeInfo old = infos.put(msg.getSrc(), info);
             if (!info.equals(old)) {
                 events.execute(this::fire);
