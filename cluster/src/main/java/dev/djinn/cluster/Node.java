@@ -648,11 +648,20 @@ public final class Node implements ClusterContext, AutoCloseable {
                 memoryLimit, SystemStats.residentBytes(), SystemStats.physicalBytes(), SystemStats.freePhysicalBytes(),
                 mine == null || cost == null ? 0 : cost.weightBytesFor(mine), st == null ? 0 : st.kvBytes(),
                 benchmarkMs, opts.threads, st == null ? 0 : st.steps(), st == null ? 0 : st.rows(),
-                st == null ? 0 : st.computeNanos(), st == null ? 0 : st.routeCount());
+                st == null ? 0 : st.computeNanos(), st == null ? 0 : st.routeCount(),
+                st == null ? 0 : st.busyNanos() / 1_000_000);
     }
 
     Membership membership() {
         return membership;
+    }
+
+    /** Testing: this node's compute thread hangs on its next step, while the node stays in the view. */
+    public void debugStall() {
+        StageRuntime s = stage;
+        if (s != null) {
+            s.debugStall();
+        }
     }
 
     /** Blocks until the node is stopped (by {@link #close()} from another thread or a shutdown hook). */

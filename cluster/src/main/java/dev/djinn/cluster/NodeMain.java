@@ -23,7 +23,8 @@ import java.util.concurrent.CountDownLatch;
  * <p>Two options serve tests: {@code --exit-with PID} ends the process when that process ends (so no node
  * outlives the test JVM), and {@code --control stdin} makes the process take commands on standard input:
  * {@code start [--key value ...]} starts the node with the given options over the command line's,
- * {@code stop} stops it (leaving the cluster), {@code exit} ends the process. With {@code --control stdin}
+ * {@code stop} stops it (leaving the cluster), {@code stall} hangs its compute thread (it stays in the view),
+ * {@code exit} ends the process. With {@code --control stdin}
  * the node starts only on {@code start}, so a test can have a warm JVM join at a moment of its choosing, or
  * reuse one JVM for clusters of several models.
  */
@@ -64,6 +65,12 @@ public final class NodeMain {
                 case "stop" -> {
                     stop();
                     System.err.println("djinn control: stopped");
+                }
+                case "stall" -> {
+                    if (node != null) {
+                        node.debugStall();
+                    }
+                    System.err.println("djinn control: stalling");
                 }
                 case "exit" -> {
                     stop();

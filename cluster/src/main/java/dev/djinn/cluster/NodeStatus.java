@@ -12,22 +12,23 @@ import dev.djinn.cluster.wire.ByteWriter;
  * @param residentBytes resident memory of the process
  * @param weightBytes  bytes of the weights its range maps
  * @param kvBytes      KV-cache bytes its sequences hold
+ * @param busyMs       how long its compute thread has been on the current frame (0 when idle)
  */
 public record NodeStatus(String name, String endpoint, String modelId, boolean fullModel, String range, String plan,
                          int members, long memoryLimit, long residentBytes, long physicalBytes, long physicalFree,
                          long weightBytes, long kvBytes, double benchmarkMs, int threads, long steps, long rows,
-                         long computeNanos, int routes) {
+                         long computeNanos, int routes, long busyMs) {
     public byte[] encode() {
         return new ByteWriter(256).string(name).string(endpoint).string(modelId).bool(fullModel).string(range)
                 .string(plan).varint(members).i64(memoryLimit).i64(residentBytes).i64(physicalBytes)
                 .i64(physicalFree).i64(weightBytes).i64(kvBytes).f64(benchmarkMs).varint(threads).varint(steps)
-                .varint(rows).varint(computeNanos).varint(routes).toByteArray();
+                .varint(rows).varint(computeNanos).varint(routes).varint(busyMs).toByteArray();
     }
 
     public static NodeStatus decode(byte[] b) {
         ByteReader r = new ByteReader(b);
         return new NodeStatus(r.string(), r.string(), r.string(), r.bool(), r.string(), r.string(), r.count(),
                 r.i64(), r.i64(), r.i64(), r.i64(), r.i64(), r.i64(), r.f64(), r.count(), r.varint(), r.varint(),
-                r.varint(), r.count());
+                r.varint(), r.count(), r.varint());
     }
 }

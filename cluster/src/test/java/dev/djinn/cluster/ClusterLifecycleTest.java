@@ -126,12 +126,31 @@ class ClusterLifecycleTest {
 
     @Test
     @Order(3)
+    void aStalledNodeIsDetectedByTheStepDeadline() throws Exception {
+        Collector col = new Collector();
+        CompletableFuture<GenerateCall.Done> done = generate("a", 20, col);
+        col.awaitTokens(10);
+        long stalledAt = System.nanoTime();
+        int before = col.tokens.size();
+        c.command("b2", "stall"); // its compute thread hangs; the process stays in the JGroups view
+        GenerateCall.Done d = done.get(90, TimeUnit.SECONDS);
+        assertThat(col.ids()).as("tokens after b2 stalled (route %s)", d.route()).containsExactly(run.generated());
+        assertThat(d.route()).doesNotContain("b2[");
+        long firstAfter = col.times.get(Math.min(before + 1, col.times.size() - 1));
+        System.out.printf(Locale.ROOT, "stall: generation resumed %.0f ms after b2 stalled; route %s%n",
+                (firstAfter - stalledAt) / 1e6, d.route());
+        c.kill("b2");
+        c.awaitMembers("a", 2);
+    }
+
+    @Test
+    @Order(4)
     void aNodeWithTheWrongSecretIsRefused() {
         c.launch("x", model, "--cluster-secret", "not-the-secret");
         c.command("x", "start");
         c.awaitLog("x", "djinn control:", 1, Duration.ofSeconds(60));
         assertThat(c.log("x")).contains("djinn control: failed").contains("refused");
-        assertThat(c.awaitMembers("a", 3).plan()).doesNotContain("x[");
+        assertThat(c.awaitMembers("a", 2).plan()).doesNotContain("x[");
         try (ClusterClient wrong = new ClusterClient(List.of(c.node("a").endpoint()), "not-the-secret")) {
             assertThatThrownBy(wrong::info).isInstanceOf(DjinnException.class)
                     .hasMessageContaining("wrong or missing cluster secret");
@@ -139,12 +158,12 @@ class ClusterLifecycleTest {
     }
 
     @Test
-    @Order(4)
+    @Order(5)
     void aNodeWithoutTheModelFetchesItsLayers() throws Exception {
         Path missing = c.dir().resolve("nowhere").resolve(model.getFileName());
         c.launch("d", missing, "--debug-step-delay", "5");
         c.command("d", "start");
-        NodeStatus s = c.awaitMembers("d", 4);
+        NodeStatus s = c.awaitMembers("d", 3);
         assertThat(s.fullModel()).isFalse();
         c.awaitLog("d", "stored in", 1, Duration.ofSeconds(60));
         assertThat(c.log("d")).contains("took the model header from").contains("fetching layers");
@@ -160,23 +179,52 @@ class ClusterLifecycleTest {
         c.awaitLog("d", "djinn control: started", 2, Duration.ofSeconds(60));
         String second = c.log("d").substring(c.log("d").indexOf("djinn control: stopped"));
         assertThat(second).contains("using the layers cached").doesNotContain("fetching layers");
-        c.awaitMembers("d", 4);
+        c.awaitMembers("d", 3);
         Collector again = new Collector();
         generate("d", 0, again).get(90, TimeUnit.SECONDS);
         assertThat(again.ids()).containsExactly(run.generated());
     }
 
     @Test
-    @Order(5)
+    @Order(6)
     void statusShowsEveryNodeAndLink() {
         try (ClusterClient client = c.client("c")) {
             String status = client.status();
             System.out.print(status);
-            assertThat(status).contains("cluster: 4 nodes").contains("LINK").contains("MB/s");
-            for (String n : List.of("a", "b2", "c", "d")) {
+            assertThat(status).contains("cluster: 3 nodes").contains("LINK").contains("MB/s");
+            for (String n : List.of("a", "c", "d")) {
                 assertThat(status).contains(n + " ");
             }
             assertThat(status).doesNotContain("does not answer").doesNotContain("cannot measure");
         }
+    }
+
+    @Test
+    @Order(7)
+    void whenTheSurvivorsCannotHoldTheModelTheRequestFailsClearly() throws Exception {
+        long need;
+        try (var m = dev.djinn.cluster.store.ModelStore.openFile(model)) {
+            int ctx = Math.min(4096, Math.max(m.config().trainedContext(), 1));
+            var cost = dev.djinn.cluster.plan.ModelCost.of(m.file(), m.config(), ctx, 4, 2);
+            need = cost.weightBytes() + cost.kvBytesPerLayer() * cost.layers();
+        }
+        String limit = Long.toString(need * 65 / 100); // two nodes hold the model, one cannot
+        for (String n : List.of("a", "c", "d")) {
+            c.command(n, "stop");
+        }
+        String start = "start --cluster-name djinn-small --memory " + limit;
+        c.command("a", start);
+        c.await("a", st -> st.members() == 1 && st.plan().contains("does not fit"), Duration.ofSeconds(60));
+        c.command("c", start);
+        assertThat(c.awaitMembers("a", 2).plan()).contains("c[");
+        Collector col = new Collector();
+        CompletableFuture<GenerateCall.Done> done = generate("a", 20, col);
+        col.awaitTokens(10);
+        c.kill("c");
+        assertThatThrownBy(() -> done.get(60, TimeUnit.SECONDS))
+                .hasRootCauseInstanceOf(DjinnException.class)
+                .rootCause().hasMessageContaining("does not fit");
+        assertThat(col.ids()).as("the tokens sent before the failure are the right ones")
+                .containsExactly(java.util.Arrays.copyOf(run.generated(), col.tokens.size()));
     }
 }

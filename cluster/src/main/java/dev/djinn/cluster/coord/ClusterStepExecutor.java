@@ -53,6 +53,8 @@ public final class ClusterStepExecutor implements StepExecutor {
     private static final int REPLAY_SAMPLE_ROWS = 32;
     /** Consecutive recoveries without a completed step before the steps in flight are failed. */
     private static final int MAX_FRUITLESS_RECOVERIES = 4;
+    /** A stage busy on one frame for longer than this when a step times out is taken as stalled. */
+    private static final long STALL_MS = 2000;
 
     private final ClusterContext ctx;
     private final WireFormat wire;
@@ -475,10 +477,12 @@ public final class ClusterStepExecutor implements StepExecutor {
             }
             try {
                 if (failure) {
-                    // JGroups removes a dead node within ~1.6 s; give it the chance before probing
-                    awaitViewChange(viewAtFailure, 2500);
+                    if (!reason.startsWith("step ")) {
+                        // a broken link: JGroups removes a dead node within ~1.6 s; give it the chance first
+                        awaitViewChange(viewAtFailure, 2500);
+                    }
                     if (ctx.viewId().equals(viewAtFailure)) {
-                        probeAndExclude();
+                        probeAndExclude(); // a missed deadline, or a node that is still in the view
                     }
                     failure = false;
                 }
@@ -535,7 +539,10 @@ public final class ClusterStepExecutor implements StepExecutor {
         }
     }
 
-    /** Asks every stage of the failed route whether it answers; those that do not are left out for a while. */
+    /**
+     * Asks every stage of the failed route how it is; those that do not answer, or whose compute thread has
+     * been stuck on one frame for over {@link #STALL_MS}, are left out of plans for a while.
+     */
     private void probeAndExclude() {
         RouteSpec r = route();
         if (r == null) {
@@ -546,11 +553,18 @@ public final class ClusterStepExecutor implements StepExecutor {
             calls.add(ctx.links().call(s.endpoint(), Rpc.INFO, new byte[0], 1000));
         }
         for (int i = 0; i < calls.size(); i++) {
+            String name = r.stages().get(i).name();
+            String why = null;
             try {
-                calls.get(i).join();
+                long busy = dev.djinn.cluster.NodeStatus.decode(calls.get(i).join()).busyMs();
+                if (busy > STALL_MS) {
+                    why = "has been stuck on one step for " + busy + " ms";
+                }
             } catch (RuntimeException e) {
-                String name = r.stages().get(i).name();
-                LOG.warning("stage " + name + " does not answer; leaving it out of the plan");
+                why = "does not answer";
+            }
+            if (why != null) {
+                LOG.warning("stage " + name + " " + why + "; leaving it out of the plan");
                 synchronized (lock) {
                     excluded.put(name, System.nanoTime() + TimeUnit.SECONDS.toNanos(60));
                 }

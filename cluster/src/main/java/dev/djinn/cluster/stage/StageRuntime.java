@@ -53,6 +53,9 @@ public final class StageRuntime implements AutoCloseable {
     private float[] hiddenIn;
     private volatile boolean closed;
     private volatile LayerRange keep = new LayerRange(0, 0);
+    /** When the frame being run started (0 while idle): a stage stuck on one frame shows in its status. */
+    private volatile long busySince;
+    private volatile boolean debugStall;
     // statistics for status
     private final AtomicLong steps = new AtomicLong();
     private final AtomicLong rows = new AtomicLong();
@@ -180,6 +183,17 @@ public final class StageRuntime implements AutoCloseable {
         return kvBytes.get();
     }
 
+    /** How long the compute thread has been on its current frame (0 when idle). */
+    public long busyNanos() {
+        long since = busySince;
+        return since == 0 ? 0 : System.nanoTime() - since;
+    }
+
+    /** Testing: the compute thread hangs on the next step (the node stays in the view and answers calls). */
+    public void debugStall() {
+        debugStall = true;
+    }
+
     private void loop() {
         while (!closed) {
             byte[] f;
@@ -188,10 +202,13 @@ public final class StageRuntime implements AutoCloseable {
             } catch (InterruptedException e) {
                 return;
             }
+            busySince = System.nanoTime();
             try {
                 handle(f);
             } catch (RuntimeException | OutOfMemoryError e) {
                 LOG.warning("stage " + name + " failed on a frame: " + e);
+            } finally {
+                busySince = 0;
             }
         }
     }
@@ -259,6 +276,13 @@ public final class StageRuntime implements AutoCloseable {
     }
 
     private void step(Route r, Frame.Step s) {
+        while (debugStall && !closed) {
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                return;
+            }
+        }
         long t0 = System.nanoTime();
         int n = s.rows();
         int dim = config.dim();
