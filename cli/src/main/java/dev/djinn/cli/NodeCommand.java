@@ -34,6 +34,10 @@ final class NodeCommand implements Callable<Integer> {
             description = "gRPC port; membership uses P+1 and P+101 (default: ${DEFAULT-VALUE})")
     int port;
 
+    @Option(names = "--advertise", paramLabel = "HOST:PORT",
+            description = "where other nodes reach this node's gRPC port, when not --host:--port (NAT, proxies)")
+    String advertise;
+
     @Option(names = "--membership-port", paramLabel = "P", description = "JGroups port (default: --port + 1)")
     Integer membershipPort;
 
@@ -103,6 +107,7 @@ final class NodeCommand implements Callable<Integer> {
         o.name = name;
         o.host = host;
         o.port = port;
+        o.advertise = advertise;
         if (membershipPort != null) {
             o.membershipPort = membershipPort;
         }

@@ -110,7 +110,7 @@ public final class Node implements ClusterContext, AutoCloseable {
         this.opts = o;
         this.log = log;
         this.host = o.host != null ? o.host : SystemStats.defaultHost();
-        this.endpoint = host + ":" + o.port;
+        this.endpoint = o.advertise != null ? o.advertise : host + ":" + o.port;
         this.name = o.name != null ? o.name : host + "-" + o.port;
         this.secret = new ClusterSecret(o.secret);
         this.memoryLimit = o.memoryLimit > 0 ? o.memoryLimit : (long) (SystemStats.physicalBytes() * 0.8);
@@ -236,7 +236,8 @@ public final class Node implements ClusterContext, AutoCloseable {
 
     private NodeInfo info() {
         ModelStore s = store;
-        return new NodeInfo(name, host, opts.port, memoryLimit, benchmarkMs, s == null ? "" : s.modelId(),
+        int colon = endpoint.lastIndexOf(':');
+        return new NodeInfo(name, endpoint.substring(0, colon), Integer.parseInt(endpoint.substring(colon + 1)), memoryLimit, benchmarkMs, s == null ? "" : s.modelId(),
                 s != null && s.full(), s == null ? new java.util.BitSet() : s.layersOnDisk(), opts.batch,
                 opts.threads, started);
     }

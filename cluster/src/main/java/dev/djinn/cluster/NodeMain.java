@@ -131,6 +131,7 @@ public final class NodeMain {
                 case "--name" -> o.name = v;
                 case "--host" -> o.host = v;
                 case "--port" -> o.port = Integer.parseInt(v);
+                case "--advertise" -> o.advertise = v;
                 case "--membership-port" -> o.membershipPort = Integer.parseInt(v);
                 case "--peers" -> o.peers = Arrays.stream(v.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
                 case "--discovery" -> o.discovery = JGroupsStack.Discovery.parse(v);

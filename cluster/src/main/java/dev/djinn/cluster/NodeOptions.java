@@ -17,6 +17,8 @@ public final class NodeOptions {
     public String name;
     /** Address to bind and announce (default: this machine's first site-local address, else loopback). */
     public String host;
+    /** host:port other nodes reach this node's gRPC port at, when not --host:--port (NAT, proxies). */
+    public String advertise;
     /** gRPC port (data plane, control, clients). */
     public int port = 7700;
     /** JGroups port (default port + 1); FD_SOCK2 listens at this + 100. */

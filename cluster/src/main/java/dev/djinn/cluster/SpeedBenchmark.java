@@ -24,7 +24,7 @@ public final class SpeedBenchmark {
     }
 
     public static double run(MatMul matmul) {
-        try (Arena arena = Arena.ofConfined()) {
+        try (Arena arena = Arena.ofShared()) { // the compute pool's threads read it
             float[] row = new float[N];
             MemorySegment data = arena.allocate(GgmlType.Q8_0.rowBytes(N) * N, 64);
             java.util.Random rnd = new java.util.Random(42);
