@@ -25,6 +25,13 @@ public final class ClusterClient implements AutoCloseable {
     private final ClusterSecret secret;
     private ManagedChannel channel;
     private String connected;
+    private boolean direct;
+
+    /** Sends generations to the node connected to, not to the first stage (tests of coordinators). */
+    public ClusterClient direct() {
+        direct = true;
+        return this;
+    }
 
     public ClusterClient(List<String> peers, String secret) {
         if (peers.isEmpty()) {
@@ -72,10 +79,32 @@ public final class ClusterClient implements AutoCloseable {
                 StandardCharsets.UTF_8);
     }
 
-    /** Runs a generation; each token event goes to {@code events}; returns the final event. */
+    /**
+     * Runs a generation; each token event goes to {@code events}; returns the final event. The request goes to
+     * the node holding the first layers when there is one (so the last stage's tokens go straight to the node
+     * that runs the next step), else to the node this client is connected to.
+     */
     public GenerateCall.Done generate(GenerateCall.Request request, Consumer<GenerateCall.Event> events) {
+        ManagedChannel ch = channel();
         try {
-            Iterator<byte[]> it = ClientCalls.blockingServerStreamingCall(channel(), Rpc.GENERATE,
+            String first = info().firstStage();
+            if (!first.isEmpty() && !first.equals(connected) && !direct) {
+                ManagedChannel f = Links.channel(first, TcpOptions.DEFAULT, secret);
+                try {
+                    Links.call(f, Rpc.INFO, new byte[0], 3000).join();
+                    channel.shutdownNow();
+                    channel = f;
+                    connected = first;
+                    ch = f;
+                } catch (CompletionException e) {
+                    f.shutdownNow(); // unreachable from here (e.g. behind NAT): stay with the node we have
+                }
+            }
+        } catch (DjinnException e) {
+            // no plan information: stay
+        }
+        try {
+            Iterator<byte[]> it = ClientCalls.blockingServerStreamingCall(ch, Rpc.GENERATE,
                     CallOptions.DEFAULT.withDeadlineAfter(24, TimeUnit.HOURS), request.encode());
             while (it.hasNext()) {
                 GenerateCall.Event e = GenerateCall.Event.decode(it.next());

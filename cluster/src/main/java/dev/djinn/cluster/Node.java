@@ -650,7 +650,20 @@ public final class Node implements ClusterContext, AutoCloseable {
                 mine == null || cost == null ? 0 : cost.weightBytesFor(mine), st == null ? 0 : st.kvBytes(),
                 benchmarkMs, opts.threads, st == null ? 0 : st.steps(), st == null ? 0 : st.rows(),
                 st == null ? 0 : st.computeNanos(), st == null ? 0 : st.routeCount(),
-                st == null ? 0 : st.busyNanos() / 1_000_000);
+                st == null ? 0 : st.busyNanos() / 1_000_000, firstStage(p));
+    }
+
+    private String firstStage(Plan p) {
+        if (p == null || p.stages().isEmpty()) {
+            return "";
+        }
+        String first = p.stages().getFirst().member();
+        for (NodeInfo i : members()) {
+            if (i.name().equals(first)) {
+                return i.endpoint();
+            }
+        }
+        return "";
     }
 
     Membership membership() {

@@ -167,7 +167,7 @@ final class TestCluster implements AutoCloseable {
     }
 
     ClusterClient client(String name) {
-        return new ClusterClient(List.of(node(name).endpoint()), SECRET);
+        return new ClusterClient(List.of(node(name).endpoint()), SECRET).direct();
     }
 
     /** Waits until {@code name} answers Info with a status that satisfies {@code ready}. */

@@ -66,10 +66,19 @@ public final class RecoveryBenchmark {
             }
             double[] before = Arrays.copyOfRange(gaps, 0, Math.max(1, Math.min(after - 1, gaps.length)));
             Arrays.sort(before);
-            double pause = killedAt[0] == 0 || ids.size() <= after ? 0 : (times.get(after) - killedAt[0]) / 1e6;
-            System.out.printf(Locale.ROOT, "tokens %d, usual gap %.1f ms (median before the kill), "
-                            + "kill -> next token %.0f ms, re-planned %dx, route after: %s%n", ids.size(),
-                    before[before.length / 2], pause, d.recoveries(), d.route());
+            // the pause: the longest wait for a token after the kill (the step in flight may still finish)
+            double pause = 0;
+            int at = -1;
+            for (int i = after; i < times.size() && killedAt[0] != 0; i++) {
+                double gap = (times.get(i) - Math.max(killedAt[0], times.get(i - 1))) / 1e6;
+                if (gap > pause) {
+                    pause = gap;
+                    at = i + 1;
+                }
+            }
+            System.out.printf(Locale.ROOT, "tokens %d, usual gap %.1f ms (median before the kill), longest wait after "
+                            + "the kill %.0f ms (for token %d), re-planned %dx, route after: %s%n", ids.size(),
+                    before[before.length / 2], pause, at, d.recoveries(), d.route());
             System.out.println("ids " + ids);
         }
     }

@@ -53,7 +53,10 @@ public final class ClusterStepExecutor implements StepExecutor {
     private static final int REPLAY_SAMPLE_ROWS = 32;
     /** Consecutive recoveries without a completed step before the steps in flight are failed. */
     private static final int MAX_FRUITLESS_RECOVERIES = 4;
-    /** A stage busy on one frame for longer than this when a step times out is taken as stalled. */
+    /**
+     * A stage busy on one frame for longer than this (or half the deadline that expired, if longer) when
+     * the stages are probed is taken as stalled.
+     */
     private static final long STALL_MS = 2000;
 
     private final ClusterContext ctx;
@@ -76,6 +79,8 @@ public final class ClusterStepExecutor implements StepExecutor {
     private boolean closed;
     private String fatal;
     private double msPerRow = 50;
+    private long completed;
+    private long lastDeadlineMs;
     private long recoveries;
     private long lastRecoveryNanos;
 
@@ -307,7 +312,8 @@ public final class ClusterStepExecutor implements StepExecutor {
             }
             fruitless = 0;
             double ms = (System.nanoTime() - p.sentAt) / 1e6 / Math.max(1, s.rows());
-            msPerRow = 0.8 * msPerRow + 0.2 * ms;
+            msPerRow = completed == 0 ? ms : 0.8 * msPerRow + 0.2 * ms;
+            completed++;
         }
         p.future.complete(new StepResult(r.sampled(), r.logprobs()));
     }
@@ -421,6 +427,17 @@ public final class ClusterStepExecutor implements StepExecutor {
 
     // ---- failure handling
 
+    /**
+     * How long a step of {@code rows} rows may take: ten times what steps have taken per row lately, at least
+     * 3 s; until a few steps have completed (cold caches, JIT, a model's first page faults) the most allowed.
+     */
+    private long deadlineMs(int rows) {
+        if (completed < 3) {
+            return maxStepTimeoutMs;
+        }
+        return Math.min(maxStepTimeoutMs, 3000 + (long) (10 * msPerRow * rows));
+    }
+
     private void checkDeadlines() {
         synchronized (lock) {
             if (route == null || recovering || pending.isEmpty()) {
@@ -431,9 +448,10 @@ public final class ClusterStepExecutor implements StepExecutor {
                 if (p.route != route.id()) {
                     continue;
                 }
-                long deadlineMs = Math.min(maxStepTimeoutMs, 3000 + (long) (10 * msPerRow * p.step.rows()));
+                long deadlineMs = deadlineMs(p.step.rows());
                 long waited = (now - p.sentAt) / 1_000_000;
                 if (waited > deadlineMs) {
+                    lastDeadlineMs = deadlineMs;
                     trigger("step " + p.id + " got no answer within " + deadlineMs + " ms (a stage is stalled or slow)");
                     return;
                 }
@@ -477,12 +495,13 @@ public final class ClusterStepExecutor implements StepExecutor {
             }
             try {
                 if (failure) {
-                    if (!reason.startsWith("step ")) {
-                        // a broken link: JGroups removes a dead node within ~1.6 s; give it the chance first
+                    // ask the stages at once: a killed process refuses the call, a stuck one shows it is stuck
+                    if (!probeAndExclude() && !reason.startsWith("step ")) {
+                        // everyone answers: if a node is dying, JGroups drops it within ~1.6 s; look again then
                         awaitViewChange(viewAtFailure, 2500);
-                    }
-                    if (ctx.viewId().equals(viewAtFailure)) {
-                        probeAndExclude(); // a missed deadline, or a node that is still in the view
+                        if (ctx.viewId().equals(viewAtFailure)) {
+                            probeAndExclude();
+                        }
                     }
                     failure = false;
                 }
@@ -540,14 +559,16 @@ public final class ClusterStepExecutor implements StepExecutor {
     }
 
     /**
-     * Asks every stage of the failed route how it is; those that do not answer, or whose compute thread has
-     * been stuck on one frame for over {@link #STALL_MS}, are left out of plans for a while.
+     * Asks every stage of the failed route how it is; those that do not answer within a second, or whose
+     * compute thread has been stuck on one frame for over {@link #STALL_MS} (or half the step deadline that
+     * expired), are left out of plans for a minute. Returns whether any was left out.
      */
-    private void probeAndExclude() {
+    private boolean probeAndExclude() {
         RouteSpec r = route();
         if (r == null) {
-            return;
+            return false;
         }
+        boolean any = false;
         List<CompletableFuture<byte[]>> calls = new ArrayList<>();
         for (RouteSpec.StageSpec s : r.stages()) {
             calls.add(ctx.links().call(s.endpoint(), Rpc.INFO, new byte[0], 1000));
@@ -557,19 +578,25 @@ public final class ClusterStepExecutor implements StepExecutor {
             String why = null;
             try {
                 long busy = dev.djinn.cluster.NodeStatus.decode(calls.get(i).join()).busyMs();
-                if (busy > STALL_MS) {
+                long stall;
+                synchronized (lock) {
+                    stall = Math.max(STALL_MS, lastDeadlineMs / 2);
+                }
+                if (busy > stall) {
                     why = "has been stuck on one step for " + busy + " ms";
                 }
             } catch (RuntimeException e) {
                 why = "does not answer";
             }
             if (why != null) {
+                any = true;
                 LOG.warning("stage " + name + " " + why + "; leaving it out of the plan");
                 synchronized (lock) {
                     excluded.put(name, System.nanoTime() + TimeUnit.SECONDS.toNanos(60));
                 }
             }
         }
+        return any;
     }
 
     private Set<String> excludedNames() {
@@ -630,6 +657,7 @@ public final class ClusterStepExecutor implements StepExecutor {
         RouteSpec old = route;
         route = spec;
         recovering = false;
+        completed = 0; // new stages may be cold: generous deadlines until steps complete on them
         if (old != null) {
             recoveries++;
             lastRecoveryNanos = System.nanoTime() - started;
