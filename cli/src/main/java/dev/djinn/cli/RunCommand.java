@@ -27,8 +27,20 @@ final class RunCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = {"-m", "--model"}, required = true, paramLabel = "FILE", description = "GGUF model file")
+    @Option(names = {"-m", "--model"}, paramLabel = "FILE", description = "GGUF model file (or --peers)")
     Path model;
+
+    @Option(names = "--peers", paramLabel = "HOST:PORT,...", split = ",",
+            description = "run on a cluster through one of these nodes instead of --model")
+    String[] peers;
+
+    @Option(names = "--cluster-secret", paramLabel = "S", defaultValue = "${env:DJINN_CLUSTER_SECRET}",
+            description = "the cluster's secret, with --peers (default: $DJINN_CLUSTER_SECRET)")
+    String clusterSecret;
+
+    @Option(names = "--wire", paramLabel = "FORMAT", description = "with --peers: hidden-state format for this request "
+            + "(default: the cluster's)")
+    String wire;
 
     @Option(names = {"-p", "--prompt"}, required = true, paramLabel = "TEXT", description = "the prompt")
     String prompt;
@@ -99,6 +111,12 @@ final class RunCommand implements Callable<Integer> {
         SamplingParams sampling = new SamplingParams(temperature, topK, topP, minP, repeatPenalty, repeatLastN,
                 frequencyPenalty, presencePenalty, seed);
         KvCacheType kv = KvCacheType.parse(kvType);
+        if ((model == null) == (peers == null)) {
+            throw new DjinnException("give either --model FILE or --peers HOST:PORT");
+        }
+        if (peers != null) {
+            return ClusterRun.run(this, sampling);
+        }
         try (LocalModel lm = LocalModel.open(model, nThreads, batch)) {
             Tokenizer tok = lm.tokenizer();
             int[] promptIds = tok.encode(prompt, true, true);

@@ -9,6 +9,6 @@ final class Subcommands {
 
     static List<Object> all() {
         return List.of(new RunCommand(), new ServeCommand(), new BenchCommand(), new InspectCommand(),
-                new QuantizeCommand(), new SynthCommand());
+                new QuantizeCommand(), new SynthCommand(), new NodeCommand(), new ClusterCommand());
     }
 }
