@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Checks that djinn generates the same greedy token ids as llama.cpp (node-llama-cpp's prebuilt binaries)
-# on models djinn itself writes: an F32 model, its `djinn quantize` Q8_0 copy, and a `djinn synth` random
-# Q8_0 model with a real tokenizer. Exits non-zero when any file's ids differ.
+# on models djinn itself writes: an F32 model, its `djinn quantize` Q8_0 copy, `djinn synth` random Q8_0 and
+# Q4_K_M models with a real tokenizer, and a `djinn quantize` Q4_K_M copy of a synthetic F32 model (K-quants need
+# rows of 256 values, which the small F32 model lacks). Exits non-zero when any file's ids differ.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)
 . "$ROOT/scripts/llamacpp/install.sh"
@@ -62,7 +63,13 @@ else
   synthetic="$OUT/synth-$SHAPE-q8_0-seed$SEED-$(basename "$TOKENIZER" .gguf).gguf"
   "$DJINN" quantize "$F32_MODEL" "$quantized" --type q8_0 >/dev/null
   "$DJINN" synth --shape "$SHAPE" --type q8_0 --seed "$SEED" --tokenizer-from "$TOKENIZER" "$synthetic" 2>/dev/null
-  MODELS=("$F32_MODEL" "$quantized" "$synthetic")
+  synth_kquant="$OUT/synth-$SHAPE-q4_k_m-seed$SEED-$(basename "$TOKENIZER" .gguf).gguf"
+  "$DJINN" synth --shape "$SHAPE" --type q4_k_m --seed "$SEED" --tokenizer-from "$TOKENIZER" "$synth_kquant" 2>/dev/null
+  synth_f32="$OUT/synth-$SHAPE-f32-seed$SEED-$(basename "$TOKENIZER" .gguf).gguf"
+  quant_kquant="$OUT/synth-$SHAPE-f32-seed$SEED-quantized-q4_k_m.gguf"
+  "$DJINN" synth --shape "$SHAPE" --type f32 --seed "$SEED" --tokenizer-from "$TOKENIZER" "$synth_f32" 2>/dev/null
+  "$DJINN" quantize "$synth_f32" "$quant_kquant" --type q4_k_m >/dev/null
+  MODELS=("$F32_MODEL" "$quantized" "$synthetic" "$synth_kquant" "$quant_kquant")
 fi
 
 failed=0

@@ -3,6 +3,7 @@ package dev.djinn.cli;
 import dev.djinn.core.DjinnException;
 import dev.djinn.core.gguf.GgufFile;
 import dev.djinn.core.gguf.GgufMetadata;
+import dev.djinn.core.quantize.QuantMix;
 import dev.djinn.core.synth.ModelShape;
 import dev.djinn.core.synth.SyntheticModelWriter;
 import dev.djinn.core.tensor.GgmlType;
@@ -13,6 +14,7 @@ import picocli.CommandLine.Parameters;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 
 /** {@code djinn synth}: writes a random-weight model of a real model's shape, for speed tests. */
@@ -24,7 +26,9 @@ final class SynthCommand implements Callable<Integer> {
     String shape;
 
     @Option(names = "--type", defaultValue = "q8_0", paramLabel = "TYPE",
-            description = "weight type: f32, f16, bf16, q8_0, q4_0 (default: ${DEFAULT-VALUE})")
+            description = "weight type: f32, f16, bf16, q8_0, q4_0, q4_k, q6_k, or the mixes q4_k_m and q4_k_s"
+                    + " (llama.cpp's per-tensor rules; single types put every matrix in that type, like"
+                    + " llama-quantize --pure) (default: ${DEFAULT-VALUE})")
     String type;
 
     @Option(names = "--tokenizer-from", paramLabel = "GGUF",
@@ -40,12 +44,8 @@ final class SynthCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         ModelShape s = ModelShape.named(shape);
-        GgmlType t;
-        try {
-            t = GgmlType.fromName(type);
-        } catch (IllegalArgumentException e) {
-            throw new DjinnException("unknown weight type '" + type + "'");
-        }
+        QuantMix mix = QuantMix.parse(type, List.of(QuantMix.values()));
+        GgmlType t = mix.type();
         Path folder = output.toAbsolutePath().getParent();
         if (!Files.isDirectory(folder)) {
             throw new DjinnException("cannot write " + output + ": folder " + folder + " does not exist");
@@ -56,11 +56,12 @@ final class SynthCommand implements Callable<Integer> {
                 tokenizer = f.metadata();
             }
         }
+        // an estimate from the main type: a mixture writes a little more
         long total = (long) (s.parameterCount() * (double) t.typeSize() / t.blockSize());
         Progress progress = new Progress("writing " + output.getFileName(), total);
-        new SyntheticModelWriter(s, t, seed).write(output, tokenizer, progress::add);
+        new SyntheticModelWriter(s, mix, seed).write(output, tokenizer, progress::add);
         progress.done();
-        System.err.printf("djinn: wrote %s: %s shape, %s weights, %s%n", output, s.name(), t.name().toLowerCase(),
+        System.err.printf("djinn: wrote %s: %s shape, %s weights, %s%n", output, s.name(), mix.optionName(),
                 Sizes.human(Files.size(output)));
         return 0;
     }

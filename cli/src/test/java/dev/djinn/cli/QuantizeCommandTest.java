@@ -25,7 +25,9 @@ class QuantizeCommandTest {
     @CsvSource({"q8_0, Q8_0, 7", "q4_0, Q4_0, 2"})
     void quantizingStoriesGivesTheReferenceTensors(String option, GgmlType type, long fileType) {
         Path out = dir.resolve("stories-" + option + ".gguf");
-        Cli.Run r = Cli.run("quantize", Cli.model("stories260K.gguf").toString(), out.toString(), "--type", option);
+        // --pure: gguf-py gave output.weight the file's type, not llama-quantize's Q6_K head
+        Cli.Run r = Cli.run("quantize", Cli.model("stories260K.gguf").toString(), out.toString(), "--type", option,
+                "--pure");
         assertThat(r.exitCode()).as(r.err()).isZero();
         assertThat(r.out()).contains("quantized 32 tensors to " + type + ", kept 16;");
         assertThat(r.out()).containsPattern("\\] blk\\.2\\.ffn_down\\.weight +F32 +kept \\(rows of 172 values are not a multiple of 32\\)");
@@ -51,7 +53,8 @@ class QuantizeCommandTest {
     @CsvSource({"q8_0", "Q4_0"})
     void quantizingBpeTinyGivesLlamaQuantizesFile(String option) throws IOException {
         Path out = dir.resolve("bpe.gguf");
-        Cli.Run r = Cli.run("quantize", Cli.model("bpe-random-tiny.gguf").toString(), out.toString(), "--type", option);
+        Cli.Run r = Cli.run("quantize", Cli.model("bpe-random-tiny.gguf").toString(), out.toString(), "--type", option,
+                "--pure");
         assertThat(r.exitCode()).as(r.err()).isZero();
         assertThat(r.out()).contains("quantized 15 tensors").contains("kept 5");
         Path reference = Cli.model("bpe-random-tiny-" + option.toLowerCase() + ".gguf");
@@ -71,6 +74,34 @@ class QuantizeCommandTest {
         }
     }
 
+    /** The Q4_K_M mix on a synthetic 4-layer model: llama-quantize's per-tensor types, and the model runs. */
+    @Test
+    void q4KmMixFollowsLlamaQuantizesRules() {
+        Path f32 = dir.resolve("tiny-f32.gguf");
+        Cli.Run s = Cli.run("synth", "--shape", "tiny", "--type", "f32", f32.toString());
+        assertThat(s.exitCode()).as(s.err()).isZero();
+        Path out = dir.resolve("tiny-q4_k_m.gguf");
+        Cli.Run r = Cli.run("quantize", f32.toString(), out.toString(), "--type", "q4_k_m");
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        assertThat(r.out()).contains("to Q4_K_M");
+        try (GgufFile f = GgufFile.open(out)) {
+            assertThat(f.metadata().requireInteger("general.file_type")).isEqualTo(15);
+            assertThat(f.tensor("output.weight").type()).isEqualTo(GgmlType.Q6_K);
+            assertThat(f.tensor("token_embd.weight").type()).isEqualTo(GgmlType.Q4_K);
+            // use_more_bits(i, 4): layers 2 and 3
+            for (int layer = 0; layer < 4; layer++) {
+                GgmlType more = layer >= 2 ? GgmlType.Q6_K : GgmlType.Q4_K;
+                assertThat(f.tensor("blk." + layer + ".attn_v.weight").type()).as("attn_v " + layer).isEqualTo(more);
+                assertThat(f.tensor("blk." + layer + ".ffn_down.weight").type()).as("ffn_down " + layer).isEqualTo(more);
+                assertThat(f.tensor("blk." + layer + ".attn_q.weight").type()).isEqualTo(GgmlType.Q4_K);
+            }
+        }
+        Cli.Run run = Cli.run("run", "--model", out.toString(), "--prompt", "Hello", "-n", "4", "--temp", "0", "--ids",
+                "--ignore-eos", "--threads", "1");
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        assertThat(run.out().strip().split(" ")).hasSize(4);
+    }
+
     @Test
     void refusesToOverwriteItsInput() throws IOException {
         Path in = dir.resolve("model.gguf");
@@ -88,7 +119,8 @@ class QuantizeCommandTest {
     @Test
     void refusesQuantizedInputsAndLeavesNoOutput() {
         Path out = dir.resolve("requantized.gguf");
-        Cli.Run r = Cli.run("quantize", Cli.model("stories260K-q8_0.gguf").toString(), out.toString(), "--type", "q4_0");
+        Cli.Run r = Cli.run("quantize", Cli.model("stories260K-q8_0.gguf").toString(), out.toString(), "--type", "q4_0",
+                "--pure");
         assertOneLineError(r, "djinn: tensor output.weight is Q8_0; djinn quantizes only from F32, F16 or BF16"
                 + " (requantizing loses accuracy; start from the unquantized model)");
         assertThat(out).doesNotExist();
@@ -98,8 +130,8 @@ class QuantizeCommandTest {
     @Test
     void badTypesAndMissingFilesAreOneLine() {
         Path out = dir.resolve("x.gguf");
-        assertOneLineError(Cli.run("quantize", Cli.model("stories260K.gguf").toString(), out.toString(), "--type", "q6_k"),
-                "djinn: unknown --type q6_k; djinn quantizes to q8_0 or q4_0");
+        assertOneLineError(Cli.run("quantize", Cli.model("stories260K.gguf").toString(), out.toString(), "--type", "q3_k"),
+                "djinn: unknown --type q3_k; choose q8_0, q4_0, q4_k, q6_k, q4_k_s, q4_k_m");
         Path nowhere = dir.resolve("no/such/folder/x.gguf");
         assertOneLineError(Cli.run("quantize", Cli.model("stories260K.gguf").toString(), nowhere.toString(), "--type", "q8_0"),
                 "djinn: cannot write " + nowhere + ": folder " + nowhere.getParent() + " does not exist");

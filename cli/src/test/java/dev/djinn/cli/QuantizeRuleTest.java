@@ -1,6 +1,9 @@
 package dev.djinn.cli;
 
 import dev.djinn.core.gguf.GgufTensorInfo;
+import dev.djinn.core.quantize.LlamaTensorOrder;
+import dev.djinn.core.quantize.QuantMix;
+import dev.djinn.core.quantize.TensorTypeRules;
 import dev.djinn.core.tensor.GgmlType;
 import org.junit.jupiter.api.Test;
 
@@ -10,7 +13,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 class QuantizeRuleTest {
     private static String decide(String name, GgmlType type, long... shape) {
-        return QuantizeRule.reasonToKeep(new GgufTensorInfo(name, shape, type, 0), GgmlType.Q4_0).orElse("quantize");
+        TensorTypeRules rules = new TensorTypeRules(QuantMix.Q4_0, true, true, 1, 1);
+        return QuantizeRule.decide(new GgufTensorInfo(name, shape, type, 0), rules).keptBecause().orElse("quantize");
     }
 
     @Test

@@ -6,6 +6,8 @@ import dev.djinn.core.gguf.GgufMetadata;
 import dev.djinn.core.gguf.GgufValue;
 import dev.djinn.core.gguf.GgufValueType;
 import dev.djinn.core.gguf.GgufWriter;
+import dev.djinn.core.quantize.QuantMix;
+import dev.djinn.core.quantize.TensorTypeRules;
 import dev.djinn.core.tensor.GgmlType;
 import dev.djinn.core.tensor.Quantizer;
 
@@ -20,24 +22,26 @@ import java.util.function.LongConsumer;
 import java.util.stream.IntStream;
 
 /**
- * Writes a random-weight model of a given shape and weight type, with a real tokenizer copied from another
+ * Writes a random-weight model of a given shape and weight format, with a real tokenizer copied from another
  * GGUF file (or a built-in byte-level one). Weights are uniform with variance 1/fan-in so activations stay
- * in range through every layer; norms are 1. The same seed gives the same file.
+ * in range through every layer; norms are 1. The same seed gives the same file. A single-type format puts every
+ * matrix in that type (like llama-quantize --pure); a mixture (Q4_K_M) follows llama.cpp's per-tensor rules.
+ * Rows that are not whole blocks of a matrix's type fall back as {@link TensorTypeRules} says, or stay F32.
  */
 public final class SyntheticModelWriter {
     private static final int ROWS_PER_CHUNK = 64;
 
     private final ModelShape shape;
-    private final GgmlType type;
+    private final QuantMix mix;
     private final long seed;
+    private final TensorTypeRules rules;
 
-    public SyntheticModelWriter(ModelShape shape, GgmlType type, long seed) {
-        if (!Quantizer.supports(type)) {
-            throw new DjinnException("synth cannot write " + type + " weights");
-        }
+    public SyntheticModelWriter(ModelShape shape, QuantMix mix, long seed) {
         this.shape = shape;
-        this.type = type;
+        this.mix = mix;
         this.seed = seed;
+        // the tokenizer may change the vocabulary, but not the layers or whether the head is tied
+        this.rules = new TensorTypeRules(mix, !mix.isMixture(), !shape.tiedEmbeddings(), shape.layers(), shape.layers());
     }
 
     /**
@@ -49,8 +53,8 @@ public final class SyntheticModelWriter {
         GgufWriter w = new GgufWriter();
         String arch = s.architecture().ggufName();
         w.put("general.architecture", GgufValue.of(arch));
-        w.put("general.name", GgufValue.of("djinn synthetic " + s.name() + " " + type.name().toLowerCase()));
-        w.put("general.file_type", GgufValue.ofUint32(fileType(type)));
+        w.put("general.name", GgufValue.of("djinn synthetic " + s.name() + " " + mix.optionName()));
+        w.put("general.file_type", GgufValue.ofUint32(mix.fileType()));
         if (tokenizer != null) {
             int vocab = 0;
             for (Map.Entry<String, GgufValue> e : tokenizer.asMap().entrySet()) {
@@ -114,20 +118,8 @@ public final class SyntheticModelWriter {
         return (float) Math.sqrt(3.0 / n);
     }
 
-    /** llama.cpp's LLAMA_FTYPE for a file whose matrices are all {@code t}. */
-    static long fileType(GgmlType t) {
-        return switch (t) {
-            case F32 -> 0;
-            case F16 -> 1;
-            case Q4_0 -> 2;
-            case Q8_0 -> 7;
-            case BF16 -> 32;
-            default -> throw new DjinnException("no file type for " + t);
-        };
-    }
-
     private void matrix(GgufWriter w, String name, int cols, int rows, float scale, LongConsumer progress) {
-        GgmlType t = cols % type.blockSize() == 0 ? type : GgmlType.F32;
+        GgmlType t = rules.typeOf(name, cols).orElse(GgmlType.F32);
         long rowBytes = t.rowBytes(cols);
         long tensorSeed = seed * 31 + name.hashCode();
         w.addTensor(name, t, new long[] {cols, rows}, out -> writeRows(out, t, cols, rows, rowBytes, scale,

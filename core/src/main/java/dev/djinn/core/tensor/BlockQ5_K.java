@@ -37,4 +37,22 @@ final class BlockQ5_K {
             }
         }
     }
+
+    /** Like ggml's {@code quantize_row_q5_K_ref}: Q4_K's scales with levels 0-31 and a narrower search. */
+    static void encode(float[] src, int srcOffset, MemorySegment dst, long offset) {
+        int[] levels = new int[256];
+        BlockQ4_K.encodeScales(src, srcOffset, 31, -0.5f, 0.1f, 15, dst, offset, levels);
+        int[] high = new int[32];
+        for (int g = 0; g < 4; g++) {
+            for (int l = 0; l < 32; l++) {
+                int lo = levels[64 * g + l];
+                int hi = levels[64 * g + 32 + l];
+                high[l] |= (lo >>> 4) << 2 * g | (hi >>> 4) << 2 * g + 1;
+                Bytes.put8(dst, offset + QS + 32 * g + l, (lo & 0xF) | (hi & 0xF) << 4);
+            }
+        }
+        for (int l = 0; l < 32; l++) {
+            Bytes.put8(dst, offset + QH + l, high[l]);
+        }
+    }
 }

@@ -43,4 +43,57 @@ final class BlockQ6_K {
             }
         }
     }
+
+    /**
+     * Like ggml's {@code quantize_row_q6_K_ref}: each sub-block of 16 is fitted with {@link KQuantFit#symmetric}
+     * (levels -32 .. 31); d = -(the scale of largest magnitude) / 128 is stored as fp16 and each scale as the
+     * nearest multiple of d (at most 127); the levels are then re-derived from the stored scales. A block whose
+     * scales are all below ggml's epsilon is all zeros.
+     */
+    static void encode(float[] src, int srcOffset, MemorySegment dst, long offset) {
+        int[] levels = new int[256];
+        float[] scales = new float[16];
+        float maxScale = 0;
+        float maxAbsScale = 0;
+        for (int j = 0; j < 16; j++) {
+            scales[j] = KQuantFit.symmetric(src, srcOffset + 16 * j, 16, 32, levels, 16 * j);
+            float abs = Math.abs(scales[j]);
+            if (abs > maxAbsScale) {
+                maxAbsScale = abs;
+                maxScale = scales[j];
+            }
+        }
+        if (maxAbsScale < KQuantFit.GROUP_MAX_EPS) {
+            dst.asSlice(offset, GgmlType.Q6_K.typeSize()).fill((byte) 0);
+            return;
+        }
+        float iscale = -128f / maxScale;
+        Bytes.putHalf(dst, offset + D, 1 / iscale);
+        for (int j = 0; j < 16; j++) {
+            Bytes.put8(dst, offset + SCALES + j, Math.min(127, KQuantFit.nearestInt(iscale * scales[j])));
+        }
+        float d = Bytes.half(dst, offset + D);
+        for (int j = 0; j < 16; j++) {
+            float dj = d * Bytes.i8(dst, offset + SCALES + j);
+            if (dj == 0) {
+                continue; // ggml keeps the levels of the fit
+            }
+            for (int l = 0; l < 16; l++) {
+                levels[16 * j + l] = KQuantFit.clamp(KQuantFit.nearestInt(src[srcOffset + 16 * j + l] / dj), -32, 31) + 32;
+            }
+        }
+        for (int h = 0; h < 2; h++) {
+            long ql = offset + 64 * h;
+            long qh = offset + QH + 32 * h;
+            for (int l = 0; l < 32; l++) {
+                int q1 = levels[128 * h + l];
+                int q2 = levels[128 * h + l + 32];
+                int q3 = levels[128 * h + l + 64];
+                int q4 = levels[128 * h + l + 96];
+                Bytes.put8(dst, ql + l, (q1 & 0xF) | (q3 & 0xF) << 4);
+                Bytes.put8(dst, ql + l + 32, (q2 & 0xF) | (q4 & 0xF) << 4);
+                Bytes.put8(dst, qh + l, q1 >>> 4 | (q2 >>> 4) << 2 | (q3 >>> 4) << 4 | (q4 >>> 4) << 6);
+            }
+        }
+    }
 }

@@ -16,7 +16,7 @@ public final class Quantizer {
 
     public static boolean supports(GgmlType type) {
         return switch (type) {
-            case F32, F16, BF16, Q8_0, Q4_0 -> true;
+            case F32, F16, BF16, Q8_0, Q4_0, Q4_K, Q5_K, Q6_K -> true;
             default -> false;
         };
     }
@@ -65,6 +65,9 @@ public final class Quantizer {
         switch (type) {
             case Q8_0 -> BlockQ8_0.encode(src, srcOffset, dst, offset);
             case Q4_0 -> BlockQ4_0.encode(src, srcOffset, dst, offset);
+            case Q4_K -> BlockQ4_K.encode(src, srcOffset, dst, offset);
+            case Q5_K -> BlockQ5_K.encode(src, srcOffset, dst, offset);
+            case Q6_K -> BlockQ6_K.encode(src, srcOffset, dst, offset);
             default -> throw new IllegalStateException("no block encoder for " + type);
         }
     }

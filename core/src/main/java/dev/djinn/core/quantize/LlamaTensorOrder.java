@@ -1,4 +1,4 @@
-package dev.djinn.cli;
+package dev.djinn.core.quantize;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
@@ -9,7 +9,7 @@ import java.util.Comparator;
  * the blocks first, then block by block ({@code blk.N.}), by name (bytewise) within each group. Following it
  * makes djinn's output the file llama-quantize writes.
  */
-final class LlamaTensorOrder implements Comparator<String> {
+public final class LlamaTensorOrder implements Comparator<String> {
     @Override
     public int compare(String a, String b) {
         int byLayer = Integer.compare(layer(a), layer(b));
@@ -20,7 +20,7 @@ final class LlamaTensorOrder implements Comparator<String> {
     }
 
     /** The N of a {@code blk.N.} prefix as sscanf's %d reads it, or -1 when there is none. */
-    static int layer(String name) {
+    public static int layer(String name) {
         if (!name.startsWith("blk.")) {
             return -1;
         }
