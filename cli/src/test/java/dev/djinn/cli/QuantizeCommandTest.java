@@ -29,7 +29,7 @@ class QuantizeCommandTest {
         Cli.Run r = Cli.run("quantize", Cli.model("stories260K.gguf").toString(), out.toString(), "--type", option,
                 "--pure");
         assertThat(r.exitCode()).as(r.err()).isZero();
-        assertThat(r.out()).contains("quantized 32 tensors to " + type + ", kept 16;");
+        assertThat(r.out()).contains("quantized 32 tensors to " + type + " (pure), kept 16;");
         assertThat(r.out()).containsPattern("\\] blk\\.2\\.ffn_down\\.weight +F32 +kept \\(rows of 172 values are not a multiple of 32\\)");
         assertThat(r.out()).containsPattern("\\] blk\\.2\\.ffn_norm\\.weight +F32 +kept \\(1-D\\)");
         assertThat(r.out()).containsPattern("\\] output\\.weight +F32 +-> " + type);
