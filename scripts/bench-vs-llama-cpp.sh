@@ -16,7 +16,7 @@ usage: scripts/bench-vs-llama-cpp.sh [options] [FILE.gguf ...]
   --kv-type f16|f32        KV cache type for both (default: f16, llama.cpp's default)
   --results FILE           JSON lines of every run (default: bench-out/bench-vs-llama-cpp-<time>.jsonl)
   --make-models DIR        first write random-weight test models into DIR (skipping existing ones):
-                           llama-3.2-1b-{q4_0,q8_0,f16}.gguf and llama-3-8b-q4_0.gguf
+                           llama-3.2-1b-{q4_0,q8_0,q4_k_m,f16}.gguf and llama-3-8b-q4_0.gguf
   --no-8b                  with --make-models: skip the 8B model (about 4.5 GB)
   --tokenizer-from GGUF    tokenizer for --make-models (default: ../shared/models/ggml-vocab-llama-bpe.gguf)
 environment: NODE_LLAMA_CPP_DIR (default: \${TMPDIR:-/tmp}/djinn-llamacpp) holds node-llama-cpp@$NODE_LLAMA_CPP_VERSION
@@ -74,6 +74,7 @@ if [ -n "$MAKE_DIR" ]; then
   df -h "$MAKE_DIR" >&2
   make_model llama-3.2-1b q4_0 "$MAKE_DIR/llama-3.2-1b-q4_0.gguf" 800
   make_model llama-3.2-1b q8_0 "$MAKE_DIR/llama-3.2-1b-q8_0.gguf" 1400
+  make_model llama-3.2-1b q4_k_m "$MAKE_DIR/llama-3.2-1b-q4_k_m.gguf" 900
   make_model llama-3.2-1b f16 "$MAKE_DIR/llama-3.2-1b-f16.gguf" 2600
   if [ "$WITH_8B" = 1 ]; then
     make_model llama-3-8b q4_0 "$MAKE_DIR/llama-3-8b-q4_0.gguf" 4700
