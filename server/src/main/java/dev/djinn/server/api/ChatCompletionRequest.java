@@ -23,7 +23,8 @@ public record ChatCompletionRequest(
         Integer n,
         Boolean stream,
         StreamOptions streamOptions,
-        List<JsonNode> tools) implements SamplingFields {
+        List<JsonNode> tools,
+        Boolean ignoreEos) implements SamplingFields {
 
     /** {@code max_completion_tokens} replaced {@code max_tokens} in OpenAI's API; either is accepted. */
     @Override

@@ -21,5 +21,6 @@ public record CompletionRequest(
         Integer logprobs,
         Integer n,
         Boolean stream,
-        StreamOptions streamOptions) implements SamplingFields {
+        StreamOptions streamOptions,
+        Boolean ignoreEos) implements SamplingFields {
 }

@@ -30,4 +30,7 @@ public interface SamplingFields {
     Boolean stream();
 
     StreamOptions streamOptions();
+
+    /** llama.cpp server's extension: keep generating past end-of-generation tokens (for benchmarks). */
+    Boolean ignoreEos();
 }

@@ -38,7 +38,7 @@ final class ChatCompletionsHandler implements Handler {
         ChatPrompt.Prompt prompt = render(req);
         api.checkPromptLength(prompt.tokens().length);
         GenerationRequest gen = new GenerationRequest(prompt.tokens(), settings.sampling(), settings.maxTokens(),
-                settings.stop(), false, settings.logprobs());
+                settings.stop(), Boolean.TRUE.equals(req.ignoreEos()), settings.logprobs());
         String id = "chatcmpl-" + RequestIds.of(ctx);
         GenerationRun run = GenerationRun.submit(api, gen, start);
         if (settings.stream()) {

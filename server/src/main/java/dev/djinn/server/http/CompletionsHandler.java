@@ -35,7 +35,7 @@ final class CompletionsHandler implements Handler {
         int[] prompt = promptTokens(req.prompt());
         api.checkPromptLength(prompt.length);
         GenerationRequest gen = new GenerationRequest(prompt, settings.sampling(), settings.maxTokens(),
-                settings.stop(), false, settings.logprobs());
+                settings.stop(), Boolean.TRUE.equals(req.ignoreEos()), settings.logprobs());
         String id = "cmpl-" + RequestIds.of(ctx);
         GenerationRun run = GenerationRun.submit(api, gen, start);
         if (settings.stream()) {

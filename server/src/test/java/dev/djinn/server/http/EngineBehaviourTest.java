@@ -42,6 +42,25 @@ class EngineBehaviourTest {
         }
     }
 
+    /** llama.cpp server's {@code ignore_eos} reaches the engine, on both endpoints; it is off by default. */
+    @Test
+    void ignoreEosReachesTheEngine() throws Exception {
+        FakeService service = new FakeService(true);
+        try (ServerMetrics metrics = new ServerMetrics(service::stats); DjinnServer server = serve(service, metrics)) {
+            String[][] cases = {{"/v1/completions", "{\"prompt\": \"hi\", \"ignore_eos\": true}", "true"},
+                    {"/v1/completions", "{\"prompt\": \"hi\"}", "false"},
+                    {"/v1/chat/completions", "{\"messages\": [{\"role\": \"user\", \"content\": \"hi\"}], "
+                            + "\"ignore_eos\": true}", "true"}};
+            for (String[] c : cases) {
+                HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                        URI.create(server.url() + c[0])).POST(HttpRequest.BodyPublishers.ofString(c[1])).build(),
+                        HttpResponse.BodyHandlers.ofString());
+                assertThat(r.statusCode()).isEqualTo(429);
+                assertThat(service.last.ignoreEos()).as(c[1]).isEqualTo(Boolean.parseBoolean(c[2]));
+            }
+        }
+    }
+
     @Test
     void aClientThatDisconnectsMidStreamCancelsItsGeneration() throws Exception {
         FakeService service = new FakeService(false);

@@ -33,6 +33,8 @@ final class FakeService implements InferenceService {
 
     private final boolean full;
     final CountDownLatch cancelled = new CountDownLatch(1);
+    /** The last request submitted (recorded before a full queue refuses it). */
+    volatile GenerationRequest last;
 
     FakeService(boolean full) {
         this.full = full;
@@ -50,6 +52,7 @@ final class FakeService implements InferenceService {
 
     @Override
     public GenerationHandle submit(GenerationRequest request, TokenSink sink) {
+        last = request;
         if (full) {
             throw new QueueFullException("the server is busy: 16 requests are waiting", 7);
         }
