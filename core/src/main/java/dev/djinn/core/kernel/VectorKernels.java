@@ -414,6 +414,74 @@ final class VectorKernels extends ScalarKernels {
 
     @Override
     public float dotQ6_K(MemorySegment w, long wOff, QuantizedRows x, int row) {
+        return QSHORTS == 16 ? dotQ6_KWide(w, wOff, x, row) : dotQ6_KNarrow(w, wOff, x, row);
+    }
+
+    /** Scales 2k (low four int lanes) and 2k + 1 (high four) of a half's eight, for {@link #dotQ6_KWide}. */
+    private static final jdk.incubator.vector.VectorShuffle<Integer> SCALES_0 = scalePair(0);
+    private static final jdk.incubator.vector.VectorShuffle<Integer> SCALES_1 = scalePair(1);
+    private static final jdk.incubator.vector.VectorShuffle<Integer> SCALES_2 = scalePair(2);
+    private static final jdk.incubator.vector.VectorShuffle<Integer> SCALES_3 = scalePair(3);
+
+    private static jdk.incubator.vector.VectorShuffle<Integer> scalePair(int k) {
+        int[] idx = new int[QI.length()];
+        for (int i = 0; i < idx.length; i++) {
+            idx[i] = Math.min(2 * k + (i >= idx.length / 2 ? 1 : 0), idx.length - 1);
+        }
+        return jdk.incubator.vector.VectorShuffle.fromArray(QI, idx, 0);
+    }
+
+    /**
+     * Q6_K at 256 bits: each load covers all 32 bytes of a quarter's low bits (lanes hold bytes l and l + 1),
+     * so one pass of extraction yields 32 values; the two groups of 16 (scales 2k and 2k + 1) take the low and
+     * high four int lanes.
+     */
+    private float dotQ6_KWide(MemorySegment w, long wOff, QuantizedRows x, int row) {
+        int blocks = x.cols / 256;
+        short[] wide = x.wide;
+        short[] bsums = x.sums;
+        int xo = row * x.cols;
+        int xdo = row * blocks;
+        int xso = row * (x.cols / 16);
+        FloatVector acc = FloatVector.zero(QF);
+        float correction = 0f;
+        for (int b = 0; b < blocks; b++) {
+            long blk = wOff + 210L * b;
+            long sc = blk + 192;
+            IntVector isum = IntVector.zero(QI);
+            int offset = 0;
+            for (int g = 0; g < 16; g++) {
+                offset += w.get(I8, sc + g) * bsums[xso + 16 * b + g];
+            }
+            for (int half = 0; half < 2; half++) {
+                long ql = blk + 64L * half;
+                int base = xo + 256 * b + 128 * half;
+                ShortVector a = ShortVector.fromMemorySegment(QS, w, ql, LE);
+                ShortVector c = ShortVector.fromMemorySegment(QS, w, ql + 32, LE);
+                ShortVector h = ShortVector.fromMemorySegment(QS, w, blk + 128 + 32L * half, LE);
+                IntVector scales = (IntVector) jdk.incubator.vector.ByteVector.fromMemorySegment(
+                        jdk.incubator.vector.ByteVector.SPECIES_64, w, sc + 8 * half, LE).convertShape(VectorOperators.B2I, QI, 0);
+                for (int k = 0; k < 4; k++) {
+                    ShortVector src = (k & 1) == 0 ? a : c;
+                    int shift = 4 * (k >> 1);
+                    ShortVector even = src.lanewise(VectorOperators.LSHR, shift).and((short) 0x0F)
+                            .or(h.lanewise(VectorOperators.LSHL, 4).lanewise(VectorOperators.LSHR, 2 * k).and((short) 0x30));
+                    ShortVector odd = src.lanewise(VectorOperators.LSHR, 8 + shift).and((short) 0x0F)
+                            .or(h.lanewise(VectorOperators.LSHR, 4 + 2 * k).and((short) 0x30));
+                    int e = base + 32 * k;
+                    IntVector scale = scales.rearrange(k == 0 ? SCALES_0 : k == 1 ? SCALES_1 : k == 2 ? SCALES_2 : SCALES_3);
+                    isum = isum.add(widenPairsQ(even.mul(ShortVector.fromArray(QS, wide, e))
+                            .add(odd.mul(ShortVector.fromArray(QS, wide, e + 16)))).mul(scale));
+                }
+            }
+            float d = f16(w, blk + 208) * x.scales[xdo + b];
+            acc = ((FloatVector) isum.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(QF, d), acc);
+            correction += d * (32 * offset);
+        }
+        return sumQ(acc) - correction;
+    }
+
+    private float dotQ6_KNarrow(MemorySegment w, long wOff, QuantizedRows x, int row) {
         int blocks = x.cols / 256;
         short[] wide = x.wide;
         short[] bsums = x.sums;
