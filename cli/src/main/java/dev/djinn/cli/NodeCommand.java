@@ -6,7 +6,9 @@ import dev.djinn.cluster.Sizes;
 import dev.djinn.cluster.membership.JGroupsStack;
 import dev.djinn.cluster.rpc.TcpOptions;
 import dev.djinn.cluster.wire.WireFormat;
+import dev.djinn.core.DjinnException;
 import dev.djinn.engine.kv.KvCacheType;
+import dev.djinn.server.ServerOptions;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -17,7 +19,7 @@ import java.util.concurrent.Callable;
 /** {@code djinn node}: runs one node of a cluster until stopped. */
 @Command(name = "node", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Run a cluster node: it joins the other nodes, holds a share of the model's layers and takes "
-                + "requests (djinn run --peers, djinn cluster status).",
+                + "requests (djinn run --peers, djinn cluster status; with --api-port, the HTTP API of djinn serve).",
                 "Without the model file, the node fetches its layers from a peer into --cache-dir."})
 final class NodeCommand implements Callable<Integer> {
     @Option(names = {"-m", "--model"}, required = true, paramLabel = "FILE",
@@ -93,6 +95,22 @@ final class NodeCommand implements Callable<Integer> {
             description = "longest a step may take before its pipeline is rebuilt (default: ${DEFAULT-VALUE})")
     long stepTimeout;
 
+    @Option(names = "--api-port", paramLabel = "P",
+            description = "also serve the OpenAI-compatible HTTP API and the console here, as djinn serve does; "
+                    + "its requests run through the cluster; 0 = any free port")
+    Integer apiPort;
+
+    @Option(names = "--api-host", paramLabel = "ADDR",
+            description = "address the API listens on; 0.0.0.0 = every interface (default: 127.0.0.1)")
+    String apiHost;
+
+    @Option(names = "--api-key", paramLabel = "KEY", description = "require 'Authorization: Bearer KEY' on /v1 requests")
+    String apiKey;
+
+    @Option(names = "--parallel", paramLabel = "N",
+            description = "API requests generated at once by continuous batching; more wait in a queue (default: --kv-slots)")
+    Integer parallel;
+
     @Option(names = "--debug-step-delay", hidden = true, defaultValue = "0")
     long debugStepDelay;
 
@@ -136,9 +154,47 @@ final class NodeCommand implements Callable<Integer> {
         o.maxStepTimeoutMs = stepTimeout;
         o.debugStepDelayMs = debugStepDelay;
         o.benchmarkMs = benchmarkMs;
+        ServerOptions api = apiOptions();
         Node node = Node.start(o, System.err);
-        Runtime.getRuntime().addShutdownHook(new Thread(node::close));
+        ApiFrontEnd front;
+        try {
+            front = api == null ? null
+                    : NodeApi.start(node, api, parallel != null ? parallel : Math.max(1, kvSlots), model, ctx, kvSlots);
+        } catch (RuntimeException e) {
+            node.close();
+            throw e;
+        }
+        // stop taking requests first, then leave the cluster
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            if (front != null) {
+                front.close();
+            }
+            node.close();
+        }));
+        if (front != null) {
+            System.err.printf("djinn node %s: API %s/v1, console %s/%n", node.name(), front.url(), front.url());
+        }
         node.awaitTermination();
         return 0;
+    }
+
+    /** The API's options, checked before the node starts; null without --api-port. */
+    private ServerOptions apiOptions() {
+        if (apiPort == null) {
+            if (apiHost != null || apiKey != null || parallel != null) {
+                throw new DjinnException("--api-host, --api-key and --parallel go with --api-port");
+            }
+            return null;
+        }
+        if (apiPort < 0 || apiPort > 65535) {
+            throw new DjinnException("--api-port must be 0 to 65535");
+        }
+        if (apiKey != null && apiKey.isBlank()) {
+            throw new DjinnException("--api-key must not be blank");
+        }
+        if (parallel != null && parallel < 1) {
+            throw new DjinnException("--parallel must be positive");
+        }
+        return new ServerOptions(apiHost != null ? apiHost : "127.0.0.1", apiPort, apiKey);
     }
 }

@@ -3,21 +3,16 @@ package dev.djinn.cli;
 import dev.djinn.core.DjinnException;
 import dev.djinn.engine.LocalModel;
 import dev.djinn.engine.kv.KvCacheType;
-import dev.djinn.engine.service.InferenceService;
 import dev.djinn.engine.service.ModelInfo;
-import dev.djinn.server.DjinnServer;
 import dev.djinn.server.LocalServices;
 import dev.djinn.server.ServerOptions;
 import dev.djinn.server.cluster.SingleNodeView;
-import dev.djinn.server.metrics.ServerMetrics;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-import java.net.BindException;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
@@ -78,53 +73,30 @@ final class ServeCommand implements Callable<Integer> {
         KvCacheType kv = KvCacheType.parse(kvType);
         LocalModel lm = LocalModel.open(model, nThreads, batch);
         ModelInfo info = LocalServices.info(lm, model, alias, ctx);
-        // the scheduler reports each step's batch to the metrics, which are built on the service's stats
-        java.util.concurrent.atomic.AtomicReference<ServerMetrics> metricsRef = new java.util.concurrent.atomic.AtomicReference<>();
-        InferenceService service = LocalServices.create(lm, info, kv, parallel, kvBudgetMib * (1L << 20),
-                (rows, sequences, nanos) -> {
-                    ServerMetrics m = metricsRef.get();
-                    if (m != null) {
-                        m.recordBatchSize(sequences);
-                    }
-                });
-        ServerMetrics metrics = new ServerMetrics(service::stats);
-        metricsRef.set(metrics);
         String url = "http://" + host + ":" + port;
-        DjinnServer server = new DjinnServer(service, new ServerOptions(host, port, apiKey), metrics,
-                new SingleNodeView(info.id(), hostName(), url, lm.config().layers(), metrics::tokensPerSecond),
-                Clock.systemUTC());
+        ApiFrontEnd api;
         try {
-            server.start();
+            api = ApiFrontEnd.start(new ServerOptions(host, port, apiKey),
+                    listener -> LocalServices.create(lm, info, kv, parallel, kvBudgetMib * (1L << 20), listener),
+                    metrics -> new SingleNodeView(info.id(), hostName(), url, lm.config().layers(),
+                            metrics::tokensPerSecond));
         } catch (RuntimeException e) {
-            service.close();
             lm.close();
-            throw bindFailure(e);
+            throw e;
         }
         CountDownLatch stopped = new CountDownLatch(1);
         // SIGINT and SIGTERM run this: stop taking requests, then stop the engine. The model stays mapped: the
         // process is ending, and unmapping it under a generation that is still finishing could only crash it.
         Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().unstarted(() -> {
             System.err.println("djinn: shutting down");
-            server.close();
-            service.close();
-            metrics.close();
+            api.close();
             stopped.countDown();
         }));
         System.err.printf("djinn: serving %s (%d tokens of context, %d threads) at %s%n"
                         + "djinn: API %s/v1, console %s/ — Ctrl-C stops%n",
-                info.id(), info.contextLength(), lm.threads(), server.url(), server.url(), server.url());
+                info.id(), info.contextLength(), lm.threads(), api.url(), api.url(), api.url());
         stopped.await();
         return 0;
-    }
-
-    private RuntimeException bindFailure(RuntimeException e) {
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof BindException) {
-                return new DjinnException("cannot listen on " + host + ":" + port + " (" + t.getMessage()
-                        + "); pick another --port or --host");
-            }
-        }
-        return e;
     }
 
     private static String hostName() {

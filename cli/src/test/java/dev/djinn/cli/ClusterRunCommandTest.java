@@ -4,12 +4,10 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -22,75 +20,25 @@ import static org.assertj.core.api.Assertions.assertThat;
  * must reproduce the local one) and with greedy decoding, a stop string and --echo.
  */
 class ClusterRunCommandTest {
-    private static final String SECRET = "cli-test-secret";
-    private static final List<Process> NODES = new ArrayList<>();
+    private static final String SECRET = NodeProcesses.SECRET;
+    private static NodeProcesses nodes;
     private static Path dir;
     private static String peers;
 
-    private static List<String> java(String main) {
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
-        return new ArrayList<>(List.of(java, "--add-modules", "jdk.incubator.vector",
-                "--enable-native-access=ALL-UNNAMED", "-Xss4m", "-XX:+UseSerialGC", "-cp", cp, main));
-    }
-
-    private static int freePortBlock() throws IOException {
-        for (int i = 0; i < 100; i++) {
-            int p;
-            try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-                p = s.getLocalPort();
-            }
-            if (p < 65000 - 101 && free(p + 1) && free(p + 101)) {
-                return p;
-            }
-        }
-        throw new IllegalStateException("no free ports");
-    }
-
-    private static boolean free(int port) {
-        try (ServerSocket s = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
-            return true;
-        } catch (IOException e) {
-            return false;
-        }
-    }
-
     @BeforeAll
-    static void startNodes() throws Exception {
-        dir = Files.createTempDirectory("djinn-cli-cluster");
+    static void startNodes() {
         Path model = Cli.model("stories260K.gguf");
-        int pa = freePortBlock();
-        int pb = freePortBlock();
-        String pid = Long.toString(ProcessHandle.current().pid());
-        for (String[] n : new String[][] {{"a", Integer.toString(pa), ""}, {"b", Integer.toString(pb), "127.0.0.1:" + pa}}) {
-            List<String> cmd = java("dev.djinn.cluster.NodeMain");
-            cmd.addAll(List.of("--model", model.toString(), "--name", n[0], "--host", "127.0.0.1", "--port", n[1],
-                    "--discovery", "static", "--cluster-secret", SECRET, "--threads", "1", "--benchmark-ms", "1",
-                    "--exit-with", pid));
-            if (!n[2].isEmpty()) {
-                cmd.addAll(List.of("--peers", n[2]));
-            }
-            NODES.add(new ProcessBuilder(cmd).redirectErrorStream(true)
-                    .redirectOutput(dir.resolve(n[0] + ".log").toFile()).start());
-        }
-        peers = "127.0.0.1:" + pb;
-        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
-        while (!Files.readString(dir.resolve("b.log")).contains("2 nodes, plan")) {
-            if (System.nanoTime() > end) {
-                throw new AssertionError("no 2-node cluster:\n" + Files.readString(dir.resolve("a.log"))
-                        + Files.readString(dir.resolve("b.log")));
-            }
-            Thread.sleep(200);
-        }
+        nodes = new NodeProcesses();
+        dir = nodes.dir();
+        nodes.node("a", model);
+        peers = nodes.node("b", model).endpoint();
+        nodes.awaitLog("b", "2 nodes, plan", Duration.ofSeconds(90));
     }
 
     @AfterAll
-    static void stopNodes() throws InterruptedException {
-        for (Process p : NODES) {
-            p.destroyForcibly();
-        }
-        for (Process p : NODES) {
-            p.waitFor(10, TimeUnit.SECONDS);
+    static void stopNodes() {
+        if (nodes != null) {
+            nodes.close();
         }
     }
 
@@ -98,7 +46,7 @@ class ClusterRunCommandTest {
     }
 
     private static Result djinn(String... args) throws Exception {
-        List<String> cmd = java("dev.djinn.cli.Main");
+        List<String> cmd = NodeProcesses.java("dev.djinn.cli.Main");
         cmd.addAll(List.of(args));
         Path out = Files.createTempFile(dir, "out", ".txt");
         Path err = Files.createTempFile(dir, "err", ".txt");

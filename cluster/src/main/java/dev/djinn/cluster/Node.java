@@ -3,6 +3,7 @@ package dev.djinn.cluster;
 import dev.djinn.cluster.coord.ClusterContext;
 import dev.djinn.cluster.coord.ClusterStepExecutor;
 import dev.djinn.cluster.coord.GenerateCall;
+import dev.djinn.cluster.coord.ScopedExecutor;
 import dev.djinn.cluster.coord.StepGeneration;
 import dev.djinn.cluster.membership.ClusterSecret;
 import dev.djinn.cluster.membership.JGroupsStack;
@@ -32,6 +33,7 @@ import dev.djinn.core.model.ModelConfig;
 import dev.djinn.core.tokenizer.Tokenizer;
 import dev.djinn.engine.generate.GenerationRequest;
 import dev.djinn.engine.kv.KvCacheType;
+import dev.djinn.engine.scheduler.StepExecutor;
 import io.grpc.Metadata;
 import io.grpc.Server;
 import io.grpc.ServerCall;
@@ -423,6 +425,20 @@ public final class Node implements ClusterContext, AutoCloseable {
             }
             return new ClusterStepExecutor(this, wire, kv, batch, opts.maxStepTimeoutMs);
         });
+    }
+
+    /**
+     * A view of this node's coordinator executor (the node's wire format and KV precision) for a scheduler
+     * in this process: its sequence ids never collide with those of {@code Generate} calls, and closing it
+     * leaves the executor to the node.
+     */
+    public StepExecutor scopedExecutor() {
+        return new ScopedExecutor(executor(opts.wire, opts.kvType), sequenceIds::incrementAndGet);
+    }
+
+    /** The model as this node knows it (its file, or a copy whose header came from a peer); null before start. */
+    public ModelStore model() {
+        return store;
     }
 
     // ---- frames

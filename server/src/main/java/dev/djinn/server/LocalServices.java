@@ -1,6 +1,5 @@
 package dev.djinn.server;
 
-import dev.djinn.core.tokenizer.Tokenizer;
 import dev.djinn.engine.LocalModel;
 import dev.djinn.engine.kv.KvCacheType;
 import dev.djinn.engine.service.InferenceService;
@@ -29,9 +28,7 @@ public final class LocalServices {
         long budget = kvBudgetBytes > 0 ? kvBudgetBytes
                 : defaultKvBudget(executor.kvBytes(info.contextLength()), parallel);
         int prefillChunk = Math.max(16, model.transformer().maxBatch() / 2);
-        return new ContinuousBatchingService(executor, model.tokenizer(), info,
-                new ContinuousBatchingService.Options(parallel, queueLimit(parallel), budget, info.contextLength(),
-                        prefillChunk), listener);
+        return Services.scheduler(executor, model.tokenizer(), info, parallel, budget, prefillChunk, listener);
     }
 
     /**
@@ -49,11 +46,6 @@ public final class LocalServices {
         return os instanceof com.sun.management.OperatingSystemMXBean sun ? sun.getTotalMemorySize() : 0;
     }
 
-    /** Requests that may wait for a slot before new ones are refused with a 429. */
-    static int queueLimit(int parallel) {
-        return Math.max(16, 4 * parallel);
-    }
-
     /**
      * What the API tells about a model.
      *
@@ -61,12 +53,7 @@ public final class LocalServices {
      * @param context the context length asked for, capped at the model's trained one
      */
     public static ModelInfo info(LocalModel model, Path file, String alias, int context) {
-        Tokenizer tok = model.tokenizer();
-        String id = alias != null ? alias : file.getFileName().toString().replaceFirst("(?i)\\.gguf$", "");
-        int trained = model.config().trainedContext();
-        int ctx = trained > 0 ? Math.min(context, trained) : context;
-        String template = model.file().metadata().string("tokenizer.chat_template").orElse(null);
-        return new ModelInfo(id, model.config().architecture().ggufName(), ctx, tok.vocabSize(), template,
-                tok.bosId() >= 0 ? tok.piece(tok.bosId()) : "", tok.eosId() >= 0 ? tok.piece(tok.eosId()) : "");
+        return Services.info(file.getFileName().toString(), alias, model.config(), model.tokenizer(),
+                model.file().metadata(), context);
     }
 }

@@ -24,8 +24,9 @@ import java.util.concurrent.TimeUnit;
  * One generation driven through a {@link StepExecutor}, without a thread waiting on it: each step's
  * completion submits the next. It behaves like the single-machine {@code Generator}: the prompt in chunks of
  * at most the executor's batch, then one token per step; the same end-of-generation, stop-string, token-limit
- * and cancellation rules; the same streamed text. (With a continuous-batching scheduler in front of the
- * executor this class is not needed; it serves single requests until then.)
+ * and cancellation rules; the same streamed text. It serves gRPC {@code Generate} calls ({@code djinn run
+ * --peers}), one request each; the HTTP API ({@code djinn node --api-port}) puts the continuous-batching
+ * scheduler in front of the same executor instead.
  *
  * <p>With {@code forced} tokens (teacher forcing, for measuring agreement) the sampled token is reported but
  * the forced one is fed back.

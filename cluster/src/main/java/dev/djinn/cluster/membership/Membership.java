@@ -19,8 +19,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
 
 /**
@@ -28,10 +29,17 @@ import java.util.logging.Logger;
  * ({@link NodeInfo}). Every member multicasts its info, signed with the cluster secret, whenever the view
  * changes or its info does; unsigned or badly signed announcements are dropped. Listeners hear of every
  * change on one event thread, never on a JGroups thread.
+ *
+ * <p>An announcement can be lost when views change (after a merge, one side installs the new view before the
+ * other and drops what came from a not-yet member), so a member that lacks someone's info asks for it: it
+ * re-announces itself twice a second with {@code MSG_INFO_ASK}, and whoever receives that answers with its own.
  */
 public final class Membership implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(Membership.class.getName());
     private static final int MSG_INFO = 1;
+    /** An announcement that also asks every member to announce itself again. */
+    private static final int MSG_INFO_ASK = 2;
+    private static final long ASK_EVERY_MS = 500;
 
     /** Hears of view and info changes. */
     @FunctionalInterface
@@ -42,7 +50,7 @@ public final class Membership implements AutoCloseable {
     private final ClusterSecret secret;
     private final Map<Address, NodeInfo> infos = new ConcurrentHashMap<>();
     private final List<Listener> listeners = new CopyOnWriteArrayList<>();
-    private final ExecutorService events = Executors.newSingleThreadExecutor(
+    private final ScheduledExecutorService events = Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().name("djinn-membership").daemon().factory());
     private volatile NodeInfo self;
     private volatile View view;
@@ -82,6 +90,7 @@ public final class Membership implements AutoCloseable {
                 }
             });
             channel.connect(clusterName);
+            events.scheduleWithFixedDelay(this::askWhileUnsettled, ASK_EVERY_MS, ASK_EVERY_MS, TimeUnit.MILLISECONDS);
         } catch (SecurityException e) {
             closeChannel();
             throw new DjinnException("the cluster refused this node: " + e.getMessage()
@@ -111,9 +120,19 @@ public final class Membership implements AutoCloseable {
             infos.put(channel.getAddress(), self);
         }
         events.execute(() -> {
-            broadcast();
+            broadcast(MSG_INFO);
             fire();
         });
+    }
+
+    private void askWhileUnsettled() {
+        try {
+            if (view != null && !settled()) {
+                broadcast(MSG_INFO_ASK);
+            }
+        } catch (RuntimeException e) {
+            LOG.warning("cannot ask for announcements: " + e); // keeps the periodic task alive
+        }
     }
 
     private void onMessage(Message msg) {
@@ -127,7 +146,7 @@ public final class Membership implements AutoCloseable {
             long time = r.i64();
             byte[] sig = r.blob();
             byte[] body = r.blob();
-            if (type != MSG_INFO || !secret.verify("jgroups-info", time, body, sig)) {
+            if ((type != MSG_INFO && type != MSG_INFO_ASK) || !secret.verify("jgroups-info", time, body, sig)) {
                 LOG.warning("dropped an unsigned or badly signed announcement from " + msg.getSrc());
                 return;
             }
@@ -135,6 +154,9 @@ public final class Membership implements AutoCloseable {
             NodeInfo old = infos.put(msg.getSrc(), info);
             if (!info.equals(old)) {
                 events.execute(this::fire);
+            }
+            if (type == MSG_INFO_ASK) {
+                events.execute(() -> broadcast(MSG_INFO));
             }
         } catch (RuntimeException e) {
             LOG.warning("dropped a malformed announcement from " + msg.getSrc() + ": " + e.getMessage());
@@ -151,7 +173,7 @@ public final class Membership implements AutoCloseable {
         }
     }
 
-    private void broadcast() {
+    private void broadcast(int type) {
         JChannel ch = channel;
         if (ch == null || !ch.isConnected()) {
             return;
@@ -159,7 +181,7 @@ public final class Membership implements AutoCloseable {
         byte[] body = self.encode();
         long now = System.currentTimeMillis();
         ByteWriter w = new ByteWriter(body.length + 64);
-        w.u8(MSG_INFO).i64(now).blob(secret.sign("jgroups-info", now, body)).blob(body);
+        w.u8(type).i64(now).blob(secret.sign("jgroups-info", now, body)).blob(body);
         try {
             ch.send(new BytesMessage(null, w.toByteArray()));
         } catch (Exception e) {
@@ -174,7 +196,7 @@ public final class Membership implements AutoCloseable {
             infos.put(channel.getAddress(), info);
         }
         events.execute(() -> {
-            broadcast();
+            broadcast(MSG_INFO);
             fire();
         });
     }
