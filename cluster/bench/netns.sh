@@ -20,7 +20,6 @@ ip -n "$N1" link set vdj1-$$ up; ip -n "$N2" link set vdj2-$$ up
 for d in "$N1 vdj1-$$" "$N2 vdj2-$$"; do
   set -- $d; ip netns exec "$1" tc qdisc add dev "$2" root tbf rate 1gbit burst 32kb latency 20ms
 done
-echo "ping over the veth (no added delay on ICMP):"; ip netns exec "$N1" ping -c 3 -q 10.77.0.2 | tail -1
 # delay lines: 10.77.0.1:7730 -> a (10.77.0.1:7700), 10.77.0.2:7730 -> b (10.77.0.2:7700)
 ip netns exec "$N1" "${JAVA[@]}" dev.djinn.cluster.bench.DelayProxy 10.77.0.1:7730 10.77.0.1:7700 "$DELAY" >"$WORK/p1.log" 2>&1 &
 PIDS+=($!)

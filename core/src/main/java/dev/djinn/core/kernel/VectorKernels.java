@@ -296,7 +296,7 @@ final class VectorKernels extends ScalarKernels {
                     .add(v.lanewise(VectorOperators.LSHR, 12).mul(ShortVector.fromArray(QS, pairs, q + 48)));
             float d0 = f16(w, blk) * xd[xdo + b];
             float d1 = f16(w, blk + 18) * xd[xdo + b + 1];
-            FloatVector d = FloatVector.broadcast(QF, d0).blend(d1, HIGH_FLOATS);
+            FloatVector d = FloatVector.broadcast(QF, d0).blend(FloatVector.broadcast(QF, d1), HIGH_FLOATS);
             acc = ((FloatVector) widenPairsQ(p).convert(VectorOperators.I2F, 0)).fma(d, acc);
             offset += d0 * (int) sums[xdo + b] + d1 * (int) sums[xdo + b + 1];
         }
