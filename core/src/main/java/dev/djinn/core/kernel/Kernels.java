@@ -128,6 +128,9 @@ public interface Kernels {
 
     float dot(float[] a, int aOff, float[] b, int bOff, int n);
 
+    /** {@code y += a * v}, all on the heap. */
+    void axpy(float a, float[] v, int vOff, float[] y, int yOff, int n);
+
     /** {@code y += a * v}, with {@code v} F32 in a segment. */
     void axpyF32(float a, MemorySegment v, long vOff, float[] y, int yOff, int n);
 

@@ -311,6 +311,13 @@ public class ScalarKernels implements Kernels {
     }
 
     @Override
+    public void axpy(float a, float[] v, int vOff, float[] y, int yOff, int n) {
+        for (int i = 0; i < n; i++) {
+            y[yOff + i] += a * v[vOff + i];
+        }
+    }
+
+    @Override
     public void axpyF32(float a, MemorySegment v, long vOff, float[] y, int yOff, int n) {
         for (int i = 0; i < n; i++) {
             y[yOff + i] += a * v.get(F32, vOff + 4L * i);

@@ -158,6 +158,18 @@ final class VectorKernels extends ScalarKernels {
     }
 
     @Override
+    public void axpy(float a, float[] v, int vOff, float[] y, int yOff, int n) {
+        int i = 0;
+        FloatVector av = FloatVector.broadcast(FS, a);
+        for (int up = FS.loopBound(n); i < up; i += LANES) {
+            FloatVector.fromArray(FS, v, vOff + i).fma(av, FloatVector.fromArray(FS, y, yOff + i)).intoArray(y, yOff + i);
+        }
+        for (; i < n; i++) {
+            y[yOff + i] += a * v[vOff + i];
+        }
+    }
+
+    @Override
     public void axpyF32(float a, MemorySegment v, long vOff, float[] y, int yOff, int n) {
         int i = 0;
         FloatVector av = FloatVector.broadcast(FS, a);
@@ -967,6 +979,17 @@ final class VectorKernels extends ScalarKernels {
                         ((FloatVector) v.lanewise(VectorOperators.LSHR, 4 * k).and(0xF).sub(8)
                                 .convert(VectorOperators.I2F, 0)).mul(d).intoArray(dst, o + (k % 2) * 16 + 4 * (k / 2));
                     }
+                }
+            }
+            case F16 -> {
+                int i = 0;
+                for (int up = FS.loopBound(n); i < up; i += LANES) {
+                    IntVector h = (IntVector) ShortVector.fromMemorySegment(F16S, w, off + 2L * i, LE)
+                            .convertShape(VectorOperators.S2I, FIS, 0);
+                    halfToFloat(h).intoArray(dst, dstOff + i);
+                }
+                for (; i < n; i++) {
+                    dst[dstOff + i] = f16(w, off + 2L * i);
                 }
             }
             default -> super.decodeForGemm(type, w, off, dst, dstOff, n);

@@ -5,6 +5,7 @@ import dev.djinn.core.kernel.Kernels;
 import dev.djinn.core.kernel.MatMul;
 import dev.djinn.core.kernel.QuantizedRows;
 import dev.djinn.core.tensor.Dequantizer;
+import dev.djinn.core.tensor.GgmlType;
 import dev.djinn.core.tensor.Tensor;
 
 import java.lang.foreign.MemorySegment;
@@ -52,6 +53,9 @@ public final class Transformer {
     private final int[] qkvStrides;
     private final int[] gateUpStrides;
     private final ThreadLocal<float[]> scoreScratch = new ThreadLocal<>();
+    /** Per thread: a block's F16 keys and values of one KV head, decoded. */
+    private final ThreadLocal<float[]> kvScratch = new ThreadLocal<>();
+    private boolean groupedAttention;
     private static final int ATTN_BLOCK = 16;
     /** Attention blocks of the current batch: block b is rows [blockStart[b], blockStart[b + 1]). */
     private final int[] blockStart;
@@ -183,7 +187,9 @@ public final class Transformer {
         }
         jobBatch = batch;
         jobLayer = local;
-        matmul.pool().parallelFor(blockCount * cfg.heads(), 1, attentionTask);
+        // an F16 cache is decoded once per block and KV head for all the heads that share it
+        groupedAttention = batch.cache(0).halfPrecision();
+        matmul.pool().parallelFor(blockCount * (groupedAttention ? cfg.kvHeads() : cfg.heads()), 1, attentionTask);
         jobBatch = null;
         matmul.prepare(ActivationFormat.forWeights(lw.wo().type()), att, n, batch.promptFlags(), attnInput);
         matmul.multiply(lw.wo(), attnInput, xb, dim);
@@ -323,8 +329,96 @@ public final class Transformer {
         blockStart[blockCount] = n;
     }
 
+    /**
+     * Attention for an F16 cache, work items [from, to) each one (block of rows, KV head): the block's keys and
+     * values of that head are decoded to floats once and shared by its query heads, which an F16 cache would
+     * otherwise convert again for every query head and row. The arithmetic is that of the per-head path.
+     */
+    private void groupedAttentionRange(int from, int to) {
+        Batch batch = jobBatch;
+        int local = jobLayer;
+        int kvHeads = cfg.kvHeads();
+        int hd = cfg.headDimK();
+        int hdv = cfg.headDimV();
+        int group = cfg.heads() / kvHeads;
+        int kvDimK = cfg.kvDimK();
+        int kvDimV = cfg.kvDimV();
+        for (int item = from; item < to; item++) {
+            int r0 = blockStart[item / kvHeads];
+            int rows = blockStart[item / kvHeads + 1] - r0;
+            int g = item % kvHeads;
+            KvCache cache = batch.cache(r0);
+            int maxLen = batch.position(r0 + rows - 1) + 1;
+            int firstLen = batch.position(r0) + 1;
+            MemorySegment keys = cache.keys(local);
+            MemorySegment values = cache.values(local);
+            float[] kvf = kvScratch(maxLen * (hd + hdv));
+            int vBase = maxLen * hd;
+            for (int t = 0; t < maxLen; t++) {
+                kernels.decodeForGemm(GgmlType.F16, keys, 2L * (t * kvDimK + g * hd), kvf, t * hd, hd);
+                kernels.decodeForGemm(GgmlType.F16, values, 2L * (t * kvDimV + g * hdv), kvf, vBase + t * hdv, hdv);
+            }
+            int heads = group * rows;
+            float[] s = scratch(heads * maxLen + heads * hd);
+            int qBase = heads * maxLen;
+            // ggml converts q to F16 to multiply with an F16 cache
+            for (int j = 0; j < group; j++) {
+                for (int i = 0; i < rows; i++) {
+                    kernels.roundF16(q, (r0 + i) * cfg.qDim() + (g * group + j) * hd, s, qBase + (j * rows + i) * hd, hd);
+                }
+            }
+            for (int t = 0; t < maxLen; t++) {
+                for (int j = 0; j < group; j++) {
+                    for (int i = Math.max(0, t - firstLen + 1); i < rows; i++) {
+                        int hi = j * rows + i;
+                        s[hi * maxLen + t] = kernels.dot(kvf, t * hd, s, qBase + hi * hd, hd) * attnScale;
+                    }
+                }
+            }
+            for (int j = 0; j < group; j++) {
+                for (int i = 0; i < rows; i++) {
+                    int len = firstLen + i;
+                    int so = (j * rows + i) * maxLen;
+                    float max = Float.NEGATIVE_INFINITY;
+                    for (int t = 0; t < len; t++) {
+                        max = Math.max(max, s[so + t]);
+                    }
+                    float inv = (float) (1.0 / kernels.expShift(s, so, len, max));
+                    for (int t = 0; t < len; t++) {
+                        s[so + t] *= inv;
+                    }
+                    int outOff = (r0 + i) * cfg.attnOutDim() + (g * group + j) * hdv;
+                    java.util.Arrays.fill(att, outOff, outOff + hdv, 0f);
+                }
+            }
+            for (int t = 0; t < maxLen; t++) {
+                for (int j = 0; j < group; j++) {
+                    for (int i = Math.max(0, t - firstLen + 1); i < rows; i++) {
+                        float p = s[(j * rows + i) * maxLen + t];
+                        int outOff = (r0 + i) * cfg.attnOutDim() + (g * group + j) * hdv;
+                        // ggml multiplies an F16 V cache with the probabilities rounded to F16
+                        kernels.axpy(Float.float16ToFloat(Float.floatToFloat16(p)), kvf, vBase + t * hdv, att, outOff, hdv);
+                    }
+                }
+            }
+        }
+    }
+
+    private float[] kvScratch(int size) {
+        float[] s = kvScratch.get();
+        if (s == null || s.length < size) {
+            s = new float[Math.max(size, 4096)];
+            kvScratch.set(s);
+        }
+        return s;
+    }
+
     /** Attention for work items [from, to), each one (block of rows, head). */
     private void attentionRange(int from, int to) {
+        if (groupedAttention) {
+            groupedAttentionRange(from, to);
+            return;
+        }
         Batch batch = jobBatch;
         int local = jobLayer;
         int heads = cfg.heads();

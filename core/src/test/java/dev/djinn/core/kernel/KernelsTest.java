@@ -166,11 +166,16 @@ class KernelsTest {
                 seg.set(F32, 4L * i, a[i]);
                 half.set(I16, 2L * i, Float.floatToFloat16(a[i]));
             }
-            float[] y1 = b.clone(), y2 = b.clone();
+            float[] y1 = b.clone(), y2 = b.clone(), y3 = b.clone();
             kernels.axpyF32(0.5f, seg, 0, y1, 0, n);
             kernels.axpyF16(0.5f, half, 0, y2, 0, n);
+            kernels.axpy(0.5f, a, 0, y3, 0, n);
+            float[] decoded = new float[n + 1];
+            kernels.decodeForGemm(GgmlType.F16, half, 0, decoded, 1, n);
             for (int i = 0; i < n; i++) {
                 assertThat(y1[i]).isCloseTo(b[i] + 0.5f * a[i], within(1e-6f));
+                assertThat(y3[i]).isCloseTo(b[i] + 0.5f * a[i], within(1e-6f));
+                assertThat(decoded[i + 1]).isEqualTo(Float.float16ToFloat(Float.floatToFloat16(a[i])));
                 assertThat(y2[i]).isCloseTo(b[i] + 0.5f * Float.float16ToFloat(Float.floatToFloat16(a[i])), within(1e-6f));
             }
         }
