@@ -33,6 +33,9 @@ final class NodeApi {
             long budget = Math.max(1, kvSlots) * executor.kvBytes(info.contextLength());
             int prefillChunk = Math.max(16, executor.maxBatch() / 2);
             return Services.scheduler(executor, model.tokenizer(), info, parallel, budget, prefillChunk, listener);
-        }, metrics -> new NodeClusterView(node, info.id()));
+        }, metrics -> {
+            NodeStepMetrics.start(node, metrics);
+            return new NodeClusterView(node, info.id());
+        });
     }
 }

@@ -99,6 +99,21 @@ class ClusterServeTest {
         Matcher max = Pattern.compile("(?m)^djinn_batch_size_max (\\S+)$").matcher(metrics);
         assertThat(max.find()).as(metrics).isTrue();
         assertThat(Double.parseDouble(max.group(1))).isGreaterThan(1);
+        // per-node compute time per step, and the pipeline's network time, sampled every few seconds
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(3 * NodeStepMetrics.PERIOD_MS);
+        Pattern compute = Pattern.compile("(?m)^djinn_node_compute_seconds_count\\{node=\"(\\w+)\"} (\\S+)$");
+        Pattern network = Pattern.compile("(?m)^djinn_node_network_seconds_count\\{node=\"\\w+\"} (\\S+)$");
+        while (!(compute.matcher(metrics).find() && network.matcher(metrics).find()) && System.nanoTime() < deadline) {
+            Thread.sleep(500);
+            metrics = get("/metrics").body();
+        }
+        Matcher perNode = compute.matcher(metrics);
+        List<String> timed = new ArrayList<>();
+        while (perNode.find()) {
+            timed.add(perNode.group(1));
+        }
+        assertThat(timed).as(metrics).isNotEmpty();
+        assertThat(network.matcher(metrics).find()).as(metrics).isTrue();
     }
 
     @Test

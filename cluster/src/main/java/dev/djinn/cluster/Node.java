@@ -432,6 +432,10 @@ public final class Node implements ClusterContext, AutoCloseable {
      * in this process: its sequence ids never collide with those of {@code Generate} calls, and closing it
      * leaves the executor to the node.
      */
+    public ClusterStepExecutor coordinatorExecutor() {
+        return executor(opts.wire, opts.kvType);
+    }
+
     public StepExecutor scopedExecutor() {
         return new ScopedExecutor(executor(opts.wire, opts.kvType), sequenceIds::incrementAndGet);
     }

@@ -148,6 +148,19 @@ public final class ClusterStepExecutor implements StepExecutor {
         this.watchdog = ctx.scheduler().scheduleWithFixedDelay(this::checkDeadlines, 100, 100, TimeUnit.MILLISECONDS);
     }
 
+    /** Steps completed through the pipeline so far and their summed round trips (sent to result), in nanoseconds. */
+    public record StepTiming(long steps, long nanos) {
+    }
+
+    private long timedSteps;
+    private long timedNanos;
+
+    public StepTiming timing() {
+        synchronized (lock) {
+            return new StepTiming(timedSteps, timedNanos);
+        }
+    }
+
     public WireFormat wire() {
         return wire;
     }
@@ -314,7 +327,10 @@ public final class ClusterStepExecutor implements StepExecutor {
                 }
             }
             fruitless = 0;
-            double ms = (System.nanoTime() - p.sentAt) / 1e6 / Math.max(1, s.rows());
+            long roundTrip = System.nanoTime() - p.sentAt;
+            timedSteps++;
+            timedNanos += roundTrip;
+            double ms = roundTrip / 1e6 / Math.max(1, s.rows());
             msPerRow = completed == 0 ? ms : 0.8 * msPerRow + 0.2 * ms;
             completed++;
         }
