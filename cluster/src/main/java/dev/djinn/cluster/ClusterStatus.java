@@ -21,8 +21,9 @@ final class ClusterStatus {
         int n = members.size();
         sb.append(String.format(Locale.ROOT, "cluster: %d node%s, model %s, plan %s%n", n, n == 1 ? "" : "s",
                 self.modelId(), self.plan()));
-        sb.append(String.format(Locale.ROOT, "%-12s %-22s %-9s %10s %10s %10s %10s %9s %9s %7s%n", "NODE", "ADDRESS",
-                "LAYERS", "WEIGHTS", "RESIDENT", "LIMIT", "FREE", "KV", "SPEED", "MODEL"));
+        sb.append(String.format(Locale.ROOT, "%-12s %-22s %-9s %10s %10s %10s %10s %9s %9s %7s %8s %11s%n", "NODE",
+                "ADDRESS", "LAYERS", "WEIGHTS", "RESIDENT", "LIMIT", "FREE", "KV", "SPEED", "MODEL", "STEPS",
+                "COMPUTE"));
         for (ClusterSurvey.MemberState m : members) {
             NodeStatus s = m.status();
             if (s == null) {
@@ -31,10 +32,12 @@ final class ClusterStatus {
                 continue;
             }
             long free = Math.max(0, s.memoryLimit() - s.residentBytes());
-            sb.append(String.format(Locale.ROOT, "%-12s %-22s %-9s %10s %10s %10s %10s %9s %7.2fms %7s%n", s.name(),
-                    s.endpoint(), s.range(), Planner.size(s.weightBytes()), Planner.size(s.residentBytes()),
+            // COMPUTE: mean time this node's compute thread spent per step it ran
+            sb.append(String.format(Locale.ROOT, "%-12s %-22s %-9s %10s %10s %10s %10s %9s %7.2fms %7s %8d %8.2fms%n",
+                    s.name(), s.endpoint(), s.range(), Planner.size(s.weightBytes()), Planner.size(s.residentBytes()),
                     Planner.size(s.memoryLimit()), Planner.size(free), Planner.size(s.kvBytes()), s.benchmarkMs(),
-                    s.fullModel() ? "file" : "fetched"));
+                    s.fullModel() ? "file" : "fetched", s.steps(),
+                    s.steps() == 0 ? 0.0 : s.computeNanos() / 1e6 / s.steps()));
         }
         if (!links.isEmpty()) {
             sb.append(String.format(Locale.ROOT, "%-26s %12s %12s %14s%n", "LINK", "RTT MEDIAN", "RTT P99", "BANDWIDTH"));
