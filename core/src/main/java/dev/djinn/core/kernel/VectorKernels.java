@@ -437,6 +437,7 @@ final class VectorKernels extends ScalarKernels {
 
     private static jdk.incubator.vector.VectorShuffle<Integer> scalePair(int k) {
         int[] idx = new int[QI.length()];
+        // clamped so that the 4-lane (128-bit) species, where the wide kernel is not used, still initialises
         for (int i = 0; i < idx.length; i++) {
             idx[i] = Math.min(2 * k + (i >= idx.length / 2 ? 1 : 0), idx.length - 1);
         }
@@ -461,10 +462,7 @@ final class VectorKernels extends ScalarKernels {
             long blk = wOff + 210L * b;
             long sc = blk + 192;
             IntVector isum = IntVector.zero(QI);
-            int offset = 0;
-            for (int g = 0; g < 16; g++) {
-                offset += w.get(I8, sc + g) * bsums[xso + 16 * b + g];
-            }
+            int offset = q6kOffset(w, sc, bsums, xso + 16 * b);
             for (int half = 0; half < 2; half++) {
                 long ql = blk + 64L * half;
                 int base = xo + 256 * b + 128 * half;
@@ -493,6 +491,15 @@ final class VectorKernels extends ScalarKernels {
         return sumQ(acc) - correction;
     }
 
+    /** Sum over a block's sixteen groups of scale times the activations' sum (scalar: kept out of the vector loops). */
+    private static int q6kOffset(MemorySegment w, long sc, short[] bsums, int off) {
+        int offset = 0;
+        for (int g = 0; g < 16; g++) {
+            offset += w.get(I8, sc + g) * bsums[off + g];
+        }
+        return offset;
+    }
+
     private float dotQ6_KNarrow(MemorySegment w, long wOff, QuantizedRows x, int row) {
         int blocks = x.cols / 256;
         short[] wide = x.wide;
@@ -506,10 +513,7 @@ final class VectorKernels extends ScalarKernels {
             long blk = wOff + 210L * b;
             long sc = blk + 192;
             IntVector isum = IntVector.zero(NI);
-            int offset = 0;
-            for (int g = 0; g < 16; g++) {
-                offset += w.get(I8, sc + g) * bsums[xso + 16 * b + g];
-            }
+            int offset = q6kOffset(w, sc, bsums, xso + 16 * b);
             for (int half = 0; half < 2; half++) {
                 long ql = blk + 64L * half;
                 long qh = blk + 128 + 32L * half;

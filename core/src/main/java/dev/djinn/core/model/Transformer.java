@@ -377,16 +377,7 @@ public final class Transformer {
             }
             for (int j = 0; j < group; j++) {
                 for (int i = 0; i < rows; i++) {
-                    int len = firstLen + i;
-                    int so = (j * rows + i) * maxLen;
-                    float max = Float.NEGATIVE_INFINITY;
-                    for (int t = 0; t < len; t++) {
-                        max = Math.max(max, s[so + t]);
-                    }
-                    float inv = (float) (1.0 / kernels.expShift(s, so, len, max));
-                    for (int t = 0; t < len; t++) {
-                        s[so + t] *= inv;
-                    }
+                    softmax(s, (j * rows + i) * maxLen, firstLen + i);
                     int outOff = (r0 + i) * cfg.attnOutDim() + (g * group + j) * hdv;
                     java.util.Arrays.fill(att, outOff, outOff + hdv, 0f);
                 }
@@ -401,6 +392,18 @@ public final class Transformer {
                     }
                 }
             }
+        }
+    }
+
+    /** Scores {@code s[so .. so + len)} to probabilities, in place. */
+    private void softmax(float[] s, int so, int len) {
+        float max = Float.NEGATIVE_INFINITY;
+        for (int t = 0; t < len; t++) {
+            max = Math.max(max, s[so + t]);
+        }
+        float inv = (float) (1.0 / kernels.expShift(s, so, len, max));
+        for (int t = 0; t < len; t++) {
+            s[so + t] *= inv;
         }
     }
 
@@ -462,16 +465,7 @@ public final class Transformer {
                 }
             }
             for (int i = 0; i < rows; i++) {
-                int len = firstLen + i;
-                int so = i * maxLen;
-                float max = Float.NEGATIVE_INFINITY;
-                for (int t = 0; t < len; t++) {
-                    max = Math.max(max, s[so + t]);
-                }
-                float inv = (float) (1.0 / kernels.expShift(s, so, len, max));
-                for (int t = 0; t < len; t++) {
-                    s[so + t] *= inv;
-                }
+                softmax(s, i * maxLen, firstLen + i);
                 int outOff = (r0 + i) * cfg.attnOutDim() + h * hdv;
                 java.util.Arrays.fill(att, outOff, outOff + hdv, 0f);
             }
