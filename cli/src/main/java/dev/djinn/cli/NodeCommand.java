@@ -58,7 +58,7 @@ final class NodeCommand implements Callable<Integer> {
             description = "JGroups cluster to join; several clusters can share a network (default: ${DEFAULT-VALUE})")
     String clusterName;
 
-    @Option(names = "--memory", paramLabel = "LIMIT", description = "memory for weights and KV cache, e.g. 6G (default: 80% of RAM)")
+    @Option(names = "--memory", paramLabel = "LIMIT", description = "memory for weights and KV cache, e.g. 6G (default: 80%% of RAM)")
     String memory;
 
     @Option(names = "--cluster-secret", paramLabel = "S", defaultValue = "${env:DJINN_CLUSTER_SECRET}",

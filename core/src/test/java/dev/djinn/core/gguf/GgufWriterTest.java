@@ -121,6 +121,10 @@ class GgufWriterTest {
             assertThat(bytesOf(f.tensor("c"))).isEqualTo(c);
             assertThat(f.tensor("b").shape()).containsExactly(32, 3);
             assertThat(f.tensor("c").type()).isEqualTo(GgmlType.F16);
+            // weights reach the kernels as read-only plain native segments, the class KV caches have too
+            assertThat(f.tensor("b").data().isMapped()).isFalse();
+            assertThat(f.tensor("b").data().isNative()).isTrue();
+            assertThat(f.tensor("b").data().isReadOnly()).isTrue();
             int data = (int) f.dataOffset();
             assertThat(file).hasSize(data + 192 + 64);
             assertZeros(file, data + 12, data + 64);
