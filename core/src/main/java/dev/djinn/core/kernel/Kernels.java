@@ -85,6 +85,28 @@ public interface Kernels {
     default void prepareQ4_KGemm(QuantizedRows x, int row) {
     }
 
+    /**
+     * Q8_0 or Q4_0 weight rows ({@code rows} of them from {@code wOff}, {@code rowBytes} apart) times the
+     * generated (dot) rows of {@code x}, into {@code out[t * outStride + outCol + r]}, with results identical
+     * bit for bit to {@link #dotQ8_0} / {@link #dotQ4_0}: a batch of generated tokens reads each weight block
+     * once, and a request's numbers do not depend on what shares its step.
+     */
+    default void gemmDots(dev.djinn.core.tensor.GgmlType type, MemorySegment w, long wOff, long rowBytes, int rows,
+                          QuantizedRows x, float[] out, int outStride, int outCol) {
+        for (int r = 0; r < rows; r++) {
+            long off = wOff + r * rowBytes;
+            for (int i = 0; i < x.dotCount; i++) {
+                int t = x.dotRows[i];
+                out[t * outStride + outCol + r] = type == dev.djinn.core.tensor.GgmlType.Q4_0
+                        ? dotQ4_0(w, off, x, t) : dotQ8_0(w, off, x, t);
+            }
+        }
+    }
+
+    /** Prepares generated row {@code row} of {@code x} (Q8_0) for {@link #gemmDots}. */
+    default void prepareGemmDots(QuantizedRows x, int row) {
+    }
+
     // ---- activation conversion (what ggml does to src1 before a mul_mat)
 
     /** Q8_0 as ggml's x86 path quantizes activations: scale 127/amax, round half to even. */

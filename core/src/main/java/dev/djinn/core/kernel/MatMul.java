@@ -77,6 +77,7 @@ public final class MatMul {
                     widen(out, off, n);
                     pairUp(out, off, n);
                     blockSums(out, r, n);
+                    laneSums(out, r, n);
                     if (prompt != null && prompt[r]) {
                         kernels.prepareFloatGemm(out, r);
                     }
@@ -89,6 +90,35 @@ public final class MatMul {
                         kernels.prepareQ4_KGemm(out, r);
                     }
                 }
+            }
+        }
+        if (format == ActivationFormat.Q8_0 && out.dotCount >= MIN_BATCHED_DOTS) {
+            for (int i = 0; i < out.dotCount; i++) {
+                kernels.prepareGemmDots(out, out.dotRows[i]);
+            }
+        }
+    }
+
+    /** Generated rows in one step from which Q8_0/Q4_0 weights take the batched kernel ({@link Kernels#gemmDots}). */
+    static final int MIN_BATCHED_DOTS = 2;
+
+    /**
+     * Q8_0 format: per pair of blocks b, b+1, eight times the sums of the activations that each 32-bit lane of
+     * the Q4_0 pair kernel multiplies: lane j &lt; 4 takes values 4j..4j+3 and 4j+16..4j+19 of block b, lane
+     * j &gt;= 4 the same of block b+1.
+     */
+    private static void laneSums(QuantizedRows out, int row, int n) {
+        byte[] q = out.quants;
+        int[] s = out.laneSums;
+        int pairs = n / 64;
+        for (int p = 0; p < pairs; p++) {
+            for (int j = 0; j < 8; j++) {
+                int base = row * n + 64 * p + 32 * (j / 4) + 4 * (j % 4);
+                int sum = 0;
+                for (int m = 0; m < 4; m++) {
+                    sum += q[base + m] + q[base + 16 + m];
+                }
+                s[row * (n / 8) + 8 * p + j] = 8 * sum;
             }
         }
     }
@@ -215,6 +245,16 @@ public final class MatMul {
             }
             return;
         }
+        if ((w.type() == GgmlType.Q8_0 || w.type() == GgmlType.Q4_0) && x.dotCount >= MIN_BATCHED_DOTS) {
+            for (int r = from; r < to; r += GEMM_TILE_ROWS) {
+                kernels.gemmDots(w.type(), w.data(), w.rowBytes() * r, w.rowBytes(), Math.min(GEMM_TILE_ROWS, to - r),
+                        x, out, stride, r);
+            }
+            if (x.gemmCount > 0) {
+                promptRows(w, out, stride, from, to);
+            }
+            return;
+        }
         if (!floatGemm(w.type())) {
             for (int r = from; r < to; r++) {
                 for (int b = 0; b < x.rows; b++) {
@@ -224,15 +264,7 @@ public final class MatMul {
             return;
         }
         if (x.gemmCount > 0) {
-            int cols = x.cols;
-            float[] tile = gemmTile(cols);
-            for (int r = from; r < to; r += GEMM_TILE_ROWS) {
-                int rows = Math.min(GEMM_TILE_ROWS, to - r);
-                for (int i = 0; i < rows; i++) {
-                    kernels.decodeForGemm(w.type(), w.data(), w.rowBytes() * (r + i), tile, i * cols, cols);
-                }
-                kernels.gemm(tile, rows, x.values, x.gemmRows, x.gemmCount, cols, out, stride, r);
-            }
+            promptRows(w, out, stride, from, to);
         }
         int[] dots = x.dotRows;
         int r = from;
@@ -241,6 +273,20 @@ public final class MatMul {
                 int b = dots[i];
                 out[b * stride + r] = dotRow(w, r, x, b);
             }
+        }
+    }
+
+    /** Prompt rows of weight rows [from, to) through the float matrix-matrix kernel. */
+    private void promptRows(Tensor w, float[] out, int stride, int from, int to) {
+        QuantizedRows x = jobInput;
+        int cols = x.cols;
+        float[] tile = gemmTile(cols);
+        for (int r = from; r < to; r += GEMM_TILE_ROWS) {
+            int rows = Math.min(GEMM_TILE_ROWS, to - r);
+            for (int i = 0; i < rows; i++) {
+                kernels.decodeForGemm(w.type(), w.data(), w.rowBytes() * (r + i), tile, i * cols, cols);
+            }
+            kernels.gemm(tile, rows, x.values, x.gemmRows, x.gemmCount, cols, out, stride, r);
         }
     }
 

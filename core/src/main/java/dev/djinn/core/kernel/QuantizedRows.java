@@ -29,6 +29,18 @@ public final class QuantizedRows {
      * nibble position meets in each of the two (see {@code VectorKernels.dotQ4_0}).
      */
     final short[] pairs;
+    /**
+     * Q8_0 format, per pair of blocks: eight times the sum of the activations each 32-bit lane of the Q4_0
+     * pair kernel multiplies, so that kernel subtracts Q4_0's +8 offset per lane (see {@code VectorKernels}).
+     */
+    final int[] laneSums;
+    /**
+     * Batched generated rows (Q8_0 format): the quantized values as floats in the order of the matrix-matrix
+     * kernel for Q4_0 weights, and per pair of blocks the two scales spread over the lanes they scale. Made
+     * on first use; the Q8_0 order goes into {@link #values}, which generated rows do not otherwise use.
+     */
+    float[] exactQ4;
+    float[] pairScales;
     ActivationFormat format;
     int rows;
     /** Rows multiplied with the matrix-matrix kernel (prompt tokens), in row order. */
@@ -47,6 +59,7 @@ public final class QuantizedRows {
         this.sums = new short[(cols / 16 + 1) * capacity];
         this.wide = new short[cols * capacity];
         this.pairs = new short[cols * capacity];
+        this.laneSums = new int[(cols / 8) * capacity];
         this.gemmRows = new int[capacity];
         this.dotRows = new int[capacity];
     }

@@ -285,17 +285,19 @@ final class VectorKernels extends ScalarKernels {
 
     /**
      * Q4_0 at 256 bits: blocks b and b+1 in one vector (b's 16 quant bytes from one load, b+1's from another
-     * 2 bytes further, blended), so each instruction works on 32 nibbles.
+     * 2 bytes further, blended), so each instruction works on 32 nibbles. The nibbles are stored +8: each
+     * 32-bit lane subtracts 8 times the sum of its activations ({@link QuantizedRows#laneSums}), so its integer
+     * is the exact sum of (q - 8) * x over the lane's eight values, which {@link #gemmDots} reproduces.
      */
     private float dotQ4_0Pairs(MemorySegment w, long wOff, QuantizedRows x, int row) {
         int blocks = x.cols / 32;
         short[] pairs = x.pairs;
         float[] xd = x.scales;
-        short[] sums = x.sums;
+        int[] laneSums = x.laneSums;
         int xo = row * x.cols;
         int xdo = row * blocks;
+        int lso = row * (x.cols / 8);
         FloatVector acc = FloatVector.zero(QF);
-        float offset = 0f;
         int b = 0;
         for (; b + 1 < blocks; b += 2) {
             long blk = wOff + 18L * b;
@@ -309,14 +311,14 @@ final class VectorKernels extends ScalarKernels {
             float d0 = f16(w, blk) * xd[xdo + b];
             float d1 = f16(w, blk + 18) * xd[xdo + b + 1];
             FloatVector d = FloatVector.broadcast(QF, d0).blend(FloatVector.broadcast(QF, d1), HIGH_FLOATS);
-            acc = ((FloatVector) widenPairsQ(p).convert(VectorOperators.I2F, 0)).fma(d, acc);
-            offset += d0 * (int) sums[xdo + b] + d1 * (int) sums[xdo + b + 1];
+            IntVector lanes = widenPairsQ(p).sub(IntVector.fromArray(QI, laneSums, lso + 4 * b));
+            acc = ((FloatVector) lanes.convert(VectorOperators.I2F, 0)).fma(d, acc);
         }
         float tail = 0f;
         if (b < blocks) {
             tail = q4_0Block(w, wOff + 18L * b, x, xo + 32 * b, xdo + b);
         }
-        return sumQ(acc) - 8f * offset + tail;
+        return sumQ(acc) + tail;
     }
 
     /** One Q4_0 block at 128 bits (the odd block out of {@link #dotQ4_0Pairs}). */
@@ -347,6 +349,309 @@ final class VectorKernels extends ScalarKernels {
             offset += d * (int) sums[xdo + b]; // the nibbles are stored +8: subtract 8 * sum(x) * d
         }
         return sumN(acc) - 8f * offset;
+    }
+
+    // ---------------------------------------------------------------- batched generated rows, Q8_0 / Q4_0
+
+    /*
+     * gemmDots reproduces dotQ8_0 and dotQ4_0Pairs lane by lane. Each 32-bit lane of those kernels holds the
+     * exact integer sum of a fixed set of weight-activation products (Q8_0: values 4j..4j+3 of a block; Q4_0:
+     * values 4j..4j+3 and 4j+16..4j+19 of block b for lanes j < 4, of block b+1 for j >= 4). In float lanes
+     * those integers are exact too (|sum| < 2^24), so computing them with float FMAs over weights decoded once
+     * per tile and activations laid out to match gives the same lane values; the scale multiply, the
+     * accumulation across blocks and the final lane sum are then the same operations in the same order.
+     * Position 8m + j of a block's (Q8_0) or block pair's (Q4_0) layout holds product m of lane j.
+     */
+    private static final int[] Q8_DOTS_ORDER = new int[32];
+    private static final int[] Q4_DOTS_ORDER = new int[64];
+
+    static {
+        for (int m = 0; m < 4; m++) {
+            for (int j = 0; j < 8; j++) {
+                Q8_DOTS_ORDER[8 * m + j] = 4 * j + m;
+            }
+        }
+        for (int m = 0; m < 8; m++) {
+            for (int j = 0; j < 8; j++) {
+                Q4_DOTS_ORDER[8 * m + j] = 32 * (j / 4) + 4 * (j % 4) + (m < 4 ? m : 16 + m - 4);
+            }
+        }
+    }
+
+    /** Per-thread scratch for {@link #gemmDots}: weight rows decoded to integer-valued floats, then their scales. */
+    private static final ThreadLocal<float[]> DOTS_TILE = new ThreadLocal<>();
+
+    @Override
+    public void prepareGemmDots(QuantizedRows x, int row) {
+        if (QSHORTS != 16) {
+            return;
+        }
+        int n = x.cols;
+        int base = row * n;
+        byte[] q = x.quants;
+        for (int b = 0; b < n; b += 32) {
+            for (int p = 0; p < 32; p++) {
+                x.values[base + b + p] = q[base + b + Q8_DOTS_ORDER[p]];
+            }
+        }
+        if (x.exactQ4 == null) {
+            x.exactQ4 = new float[x.capacity * n];
+            x.pairScales = new float[x.capacity * (n / 8)];
+        }
+        int blocks = n / 32;
+        for (int b = 0; b + 1 < blocks; b += 2) {
+            for (int p = 0; p < 64; p++) {
+                x.exactQ4[base + 32 * b + p] = q[base + 32 * b + Q4_DOTS_ORDER[p]];
+            }
+            for (int j = 0; j < 8; j++) {
+                x.pairScales[row * (n / 8) + 4 * b + j] = x.scales[row * blocks + b + j / 4];
+            }
+        }
+    }
+
+    @Override
+    public void gemmDots(dev.djinn.core.tensor.GgmlType type, MemorySegment w, long wOff, long rowBytes, int rows,
+                         QuantizedRows x, float[] out, int outStride, int outCol) {
+        if (QSHORTS != 16) {
+            super.gemmDots(type, w, wOff, rowBytes, rows, x, out, outStride, outCol);
+            return;
+        }
+        int n = x.cols;
+        int blocks = n / 32;
+        // layout: rows * n weights, then per row the scales (Q8_0: one per block; Q4_0: eight per block pair)
+        int scaleOff = rows * n;
+        int scalesPerRow = type == dev.djinn.core.tensor.GgmlType.Q4_0 ? n / 8 : blocks;
+        float[] tile = DOTS_TILE.get();
+        int size = rows * (n + scalesPerRow);
+        if (tile == null || tile.length < size) {
+            tile = new float[size];
+            DOTS_TILE.set(tile);
+        }
+        if (type == dev.djinn.core.tensor.GgmlType.Q4_0) {
+            for (int r = 0; r < rows; r++) {
+                decodeQ4_0Dots(w, wOff + r * rowBytes, blocks, tile, r * n, scaleOff + r * scalesPerRow);
+            }
+            for (int r = 0; r < rows; r++) {
+                int i = 0;
+                for (; i + 3 < x.dotCount; i += 4) {
+                    q4_0Dots4(tile, r, n, scaleOff + r * scalesPerRow, x, x.dotRows, i, w, wOff + r * rowBytes,
+                            out, outStride, outCol + r);
+                }
+                for (; i < x.dotCount; i++) {
+                    int t = x.dotRows[i];
+                    out[t * outStride + outCol + r] = q4_0DotsOne(tile, r, n, scaleOff + r * scalesPerRow, x, t, w,
+                            wOff + r * rowBytes);
+                }
+            }
+        } else if (type == dev.djinn.core.tensor.GgmlType.Q8_0) {
+            for (int r = 0; r < rows; r++) {
+                decodeQ8_0Dots(w, wOff + r * rowBytes, blocks, tile, r * n, scaleOff + r * scalesPerRow);
+            }
+            for (int r = 0; r < rows; r++) {
+                int i = 0;
+                for (; i + 3 < x.dotCount; i += 4) {
+                    q8_0Dots4(tile, r, n, scaleOff + r * scalesPerRow, x, x.dotRows, i, out, outStride, outCol + r);
+                }
+                for (; i < x.dotCount; i++) {
+                    int t = x.dotRows[i];
+                    out[t * outStride + outCol + r] = q8_0DotsOne(tile, r, n, scaleOff + r * scalesPerRow, x, t);
+                }
+            }
+        } else {
+            super.gemmDots(type, w, wOff, rowBytes, rows, x, out, outStride, outCol);
+        }
+    }
+
+    /** One Q8_0 row: per block, byte m of 32-bit lane j at position 8m + j; then the block scales. */
+    private static void decodeQ8_0Dots(MemorySegment w, long rowOff, int blocks, float[] tile, int wo, int so) {
+        for (int b = 0; b < blocks; b++) {
+            long blk = rowOff + 34L * b;
+            IntVector v = IntVector.fromMemorySegment(QI, w, blk + 2, LE);
+            int o = wo + 32 * b;
+            byteLaneQ(v, 24).intoArray(tile, o);
+            byteLaneQ(v, 16).intoArray(tile, o + 8);
+            byteLaneQ(v, 8).intoArray(tile, o + 16);
+            byteLaneQ(v, 0).intoArray(tile, o + 24);
+            tile[so + b] = f16(w, blk);
+        }
+    }
+
+    /** The signed byte at bit {@code 24 - shift} of each 32-bit {@link #QI} lane, as floats. */
+    private static FloatVector byteLaneQ(IntVector v, int shift) {
+        return (FloatVector) v.lanewise(VectorOperators.LSHL, shift).lanewise(VectorOperators.ASHR, 24)
+                .convert(VectorOperators.I2F, 0);
+    }
+
+    /** Q8_0 weight row r times one generated row, as {@link #dotQ8_0} computes it. */
+    private static float q8_0DotsOne(float[] tile, int r, int n, int so, QuantizedRows x, int t) {
+        int blocks = n / 32;
+        int wo = r * n;
+        int xo = t * n;
+        float[] xv = x.values;
+        FloatVector acc0 = FloatVector.zero(QF), acc1 = acc0;
+        int b = 0;
+        for (; b + 1 < blocks; b += 2) {
+            acc0 = q8Lanes(tile, wo + 32 * b, xv, xo + 32 * b)
+                    .fma(FloatVector.broadcast(QF, tile[so + b] * x.scales[t * blocks + b]), acc0);
+            acc1 = q8Lanes(tile, wo + 32 * b + 32, xv, xo + 32 * b + 32)
+                    .fma(FloatVector.broadcast(QF, tile[so + b + 1] * x.scales[t * blocks + b + 1]), acc1);
+        }
+        if (b < blocks) {
+            acc0 = q8Lanes(tile, wo + 32 * b, xv, xo + 32 * b)
+                    .fma(FloatVector.broadcast(QF, tile[so + b] * x.scales[t * blocks + b]), acc0);
+        }
+        return sumQ(acc0.add(acc1));
+    }
+
+    /** A Q8_0 block's lane integers, as floats. */
+    private static FloatVector q8Lanes(float[] tile, int wo, float[] xv, int xo) {
+        FloatVector s = FloatVector.fromArray(QF, tile, wo).mul(FloatVector.fromArray(QF, xv, xo));
+        s = FloatVector.fromArray(QF, tile, wo + 8).fma(FloatVector.fromArray(QF, xv, xo + 8), s);
+        s = FloatVector.fromArray(QF, tile, wo + 16).fma(FloatVector.fromArray(QF, xv, xo + 16), s);
+        return FloatVector.fromArray(QF, tile, wo + 24).fma(FloatVector.fromArray(QF, xv, xo + 24), s);
+    }
+
+    /** Q8_0 weight row r times four generated rows. */
+    private static void q8_0Dots4(float[] tile, int r, int n, int so, QuantizedRows x, int[] ts, int i, float[] out,
+                                  int stride, int col) {
+        int blocks = n / 32;
+        int wo = r * n;
+        int t0 = ts[i], t1 = ts[i + 1], t2 = ts[i + 2], t3 = ts[i + 3];
+        int x0 = t0 * n, x1 = t1 * n, x2 = t2 * n, x3 = t3 * n;
+        float[] xv = x.values;
+        float[] xd = x.scales;
+        FloatVector a0 = FloatVector.zero(QF), a1 = a0, a2 = a0, a3 = a0;
+        FloatVector c0 = a0, c1 = a0, c2 = a0, c3 = a0;
+        for (int b = 0; b < blocks; b++) {
+            int o = 32 * b;
+            FloatVector wv = FloatVector.fromArray(QF, tile, wo + o);
+            FloatVector s0 = wv.mul(FloatVector.fromArray(QF, xv, x0 + o));
+            FloatVector s1 = wv.mul(FloatVector.fromArray(QF, xv, x1 + o));
+            FloatVector s2 = wv.mul(FloatVector.fromArray(QF, xv, x2 + o));
+            FloatVector s3 = wv.mul(FloatVector.fromArray(QF, xv, x3 + o));
+            for (int m = 8; m < 32; m += 8) {
+                wv = FloatVector.fromArray(QF, tile, wo + o + m);
+                s0 = wv.fma(FloatVector.fromArray(QF, xv, x0 + o + m), s0);
+                s1 = wv.fma(FloatVector.fromArray(QF, xv, x1 + o + m), s1);
+                s2 = wv.fma(FloatVector.fromArray(QF, xv, x2 + o + m), s2);
+                s3 = wv.fma(FloatVector.fromArray(QF, xv, x3 + o + m), s3);
+            }
+            float dw = tile[so + b];
+            if ((b & 1) == 0) {
+                a0 = s0.fma(FloatVector.broadcast(QF, dw * xd[t0 * blocks + b]), a0);
+                a1 = s1.fma(FloatVector.broadcast(QF, dw * xd[t1 * blocks + b]), a1);
+                a2 = s2.fma(FloatVector.broadcast(QF, dw * xd[t2 * blocks + b]), a2);
+                a3 = s3.fma(FloatVector.broadcast(QF, dw * xd[t3 * blocks + b]), a3);
+            } else {
+                c0 = s0.fma(FloatVector.broadcast(QF, dw * xd[t0 * blocks + b]), c0);
+                c1 = s1.fma(FloatVector.broadcast(QF, dw * xd[t1 * blocks + b]), c1);
+                c2 = s2.fma(FloatVector.broadcast(QF, dw * xd[t2 * blocks + b]), c2);
+                c3 = s3.fma(FloatVector.broadcast(QF, dw * xd[t3 * blocks + b]), c3);
+            }
+        }
+        out[t0 * stride + col] = sumQ(a0.add(c0));
+        out[t1 * stride + col] = sumQ(a1.add(c1));
+        out[t2 * stride + col] = sumQ(a2.add(c2));
+        out[t3 * stride + col] = sumQ(a3.add(c3));
+    }
+
+    /**
+     * One Q4_0 row: per block pair, nibble m of 32-bit lane j minus 8 at position 8m + j (lanes 0-3 block b,
+     * 4-7 block b+1; nibbles 0-3 the low halves of bytes 0-3, 4-7 the high halves); then per pair the two
+     * scales over their lanes.
+     */
+    private static void decodeQ4_0Dots(MemorySegment w, long rowOff, int blocks, float[] tile, int wo, int so) {
+        for (int b = 0; b + 1 < blocks; b += 2) {
+            long blk = rowOff + 18L * b;
+            IntVector v = IntVector.fromMemorySegment(QI, w, blk + 2, LE)
+                    .blend(IntVector.fromMemorySegment(QI, w, blk + 4, LE), HIGH_INTS);
+            int o = wo + 32 * b;
+            for (int m = 0; m < 4; m++) {
+                ((FloatVector) v.lanewise(VectorOperators.LSHR, 8 * m).and(0xF).sub(8)
+                        .convert(VectorOperators.I2F, 0)).intoArray(tile, o + 8 * m);
+                ((FloatVector) v.lanewise(VectorOperators.LSHR, 8 * m + 4).and(0xF).sub(8)
+                        .convert(VectorOperators.I2F, 0)).intoArray(tile, o + 32 + 8 * m);
+            }
+            FloatVector.broadcast(QF, f16(w, blk)).blend(FloatVector.broadcast(QF, f16(w, blk + 18)), HIGH_FLOATS)
+                    .intoArray(tile, so + 4 * b);
+        }
+    }
+
+    private static final jdk.incubator.vector.VectorMask<Integer> HIGH_INTS = QI.indexInRange(-QI.length() / 2, QI.length() / 2);
+
+    /** A Q4_0 block pair's lane integers, as floats. */
+    private static FloatVector q4Lanes(float[] tile, int wo, float[] xv, int xo) {
+        FloatVector s = FloatVector.fromArray(QF, tile, wo).mul(FloatVector.fromArray(QF, xv, xo));
+        for (int m = 8; m < 64; m += 8) {
+            s = FloatVector.fromArray(QF, tile, wo + m).fma(FloatVector.fromArray(QF, xv, xo + m), s);
+        }
+        return s;
+    }
+
+    /** Q4_0 weight row r times one generated row, as {@link #dotQ4_0Pairs} computes it. */
+    private static float q4_0DotsOne(float[] tile, int r, int n, int so, QuantizedRows x, int t, MemorySegment w,
+                                     long rowOff) {
+        int blocks = n / 32;
+        int wo = r * n;
+        int xo = t * n;
+        int po = t * (n / 8);
+        FloatVector acc = FloatVector.zero(QF);
+        int b = 0;
+        for (; b + 1 < blocks; b += 2) {
+            FloatVector d = FloatVector.fromArray(QF, tile, so + 4 * b).mul(FloatVector.fromArray(QF, x.pairScales, po + 4 * b));
+            acc = q4Lanes(tile, wo + 32 * b, x.exactQ4, xo + 32 * b).fma(d, acc);
+        }
+        float tail = 0f;
+        if (b < blocks) {
+            tail = q4_0Block(w, rowOff + 18L * b, x, xo + 32 * b, t * blocks + b);
+        }
+        return sumQ(acc) + tail;
+    }
+
+    /** Q4_0 weight row r times four generated rows. */
+    private static void q4_0Dots4(float[] tile, int r, int n, int so, QuantizedRows x, int[] ts, int i,
+                                  MemorySegment w, long rowOff, float[] out, int stride, int col) {
+        int blocks = n / 32;
+        int wo = r * n;
+        int t0 = ts[i], t1 = ts[i + 1], t2 = ts[i + 2], t3 = ts[i + 3];
+        int x0 = t0 * n, x1 = t1 * n, x2 = t2 * n, x3 = t3 * n;
+        float[] xv = x.exactQ4;
+        float[] ps = x.pairScales;
+        int p0 = t0 * (n / 8), p1 = t1 * (n / 8), p2 = t2 * (n / 8), p3 = t3 * (n / 8);
+        FloatVector a0 = FloatVector.zero(QF), a1 = a0, a2 = a0, a3 = a0;
+        int b = 0;
+        for (; b + 1 < blocks; b += 2) {
+            int o = 32 * b;
+            FloatVector wv = FloatVector.fromArray(QF, tile, wo + o);
+            FloatVector s0 = wv.mul(FloatVector.fromArray(QF, xv, x0 + o));
+            FloatVector s1 = wv.mul(FloatVector.fromArray(QF, xv, x1 + o));
+            FloatVector s2 = wv.mul(FloatVector.fromArray(QF, xv, x2 + o));
+            FloatVector s3 = wv.mul(FloatVector.fromArray(QF, xv, x3 + o));
+            for (int m = 8; m < 64; m += 8) {
+                wv = FloatVector.fromArray(QF, tile, wo + o + m);
+                s0 = wv.fma(FloatVector.fromArray(QF, xv, x0 + o + m), s0);
+                s1 = wv.fma(FloatVector.fromArray(QF, xv, x1 + o + m), s1);
+                s2 = wv.fma(FloatVector.fromArray(QF, xv, x2 + o + m), s2);
+                s3 = wv.fma(FloatVector.fromArray(QF, xv, x3 + o + m), s3);
+            }
+            FloatVector dw = FloatVector.fromArray(QF, tile, so + 4 * b);
+            a0 = s0.fma(dw.mul(FloatVector.fromArray(QF, ps, p0 + 4 * b)), a0);
+            a1 = s1.fma(dw.mul(FloatVector.fromArray(QF, ps, p1 + 4 * b)), a1);
+            a2 = s2.fma(dw.mul(FloatVector.fromArray(QF, ps, p2 + 4 * b)), a2);
+            a3 = s3.fma(dw.mul(FloatVector.fromArray(QF, ps, p3 + 4 * b)), a3);
+        }
+        float tail0 = 0f, tail1 = 0f, tail2 = 0f, tail3 = 0f;
+        if (b < blocks) {
+            long blk = rowOff + 18L * b;
+            tail0 = q4_0Block(w, blk, x, x0 + 32 * b, t0 * blocks + b);
+            tail1 = q4_0Block(w, blk, x, x1 + 32 * b, t1 * blocks + b);
+            tail2 = q4_0Block(w, blk, x, x2 + 32 * b, t2 * blocks + b);
+            tail3 = q4_0Block(w, blk, x, x3 + 32 * b, t3 * blocks + b);
+        }
+        out[t0 * stride + col] = sumQ(a0) + tail0;
+        out[t1 * stride + col] = sumQ(a1) + tail1;
+        out[t2 * stride + col] = sumQ(a2) + tail2;
+        out[t3 * stride + col] = sumQ(a3) + tail3;
     }
 
     // ---------------------------------------------------------------- K-quants

@@ -181,6 +181,44 @@ class KernelsTest {
         }
     }
 
+    @ParameterizedTest
+    @EnumSource(value = GgmlType.class, names = {"Q8_0", "Q4_0"})
+    void batchedGeneratedRowsEqualTheDotKernelBitForBit(GgmlType type) {
+        for (int n : new int[] {2048, 32 * 7}) { // an even and an odd number of blocks
+            int rows = 21;
+            long rowBytes = type.rowBytes(n);
+            MemorySegment w = Arena.ofAuto().allocate(rowBytes * rows);
+            for (int r = 0; r < rows; r++) {
+                MemorySegment.copy(randomBlocks(type, n), 0, w, r * rowBytes, rowBytes);
+            }
+            dev.djinn.core.tensor.Tensor t = new dev.djinn.core.tensor.Tensor("w", type, new long[] {n, rows}, w);
+            for (int tokens : new int[] {2, 3, 4, 7, 9}) {
+                float[] x = randomFloats(tokens * n, 4f);
+                boolean[] prompt = new boolean[tokens];
+                prompt[tokens / 2] = tokens > 3; // a prompt row among generated ones
+                QuantizedRows in = new QuantizedRows(n, tokens);
+                try (ComputePool pool = new ComputePool(2)) {
+                    MatMul mm = new MatMul(kernels, pool);
+                    mm.prepare(ActivationFormat.forWeights(type), x, tokens, prompt, in);
+                    float[] out = new float[tokens * rows];
+                    mm.multiply(t, in, out, rows);
+                    for (int b = 0; b < tokens; b++) {
+                        if (prompt[b]) {
+                            continue;
+                        }
+                        QuantizedRows alone = new QuantizedRows(n, 1);
+                        mm.prepare(ActivationFormat.forWeights(type), java.util.Arrays.copyOfRange(x, b * n, (b + 1) * n),
+                                1, alone);
+                        for (int r = 0; r < rows; r++) {
+                            assertThat(out[b * rows + r]).as("%s n=%d tokens=%d token %d row %d", type, n, tokens, b, r)
+                                    .isEqualTo(mm.dotRow(t, r, alone, 0));
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     @Test
     void q4KPromptGemmEqualsTheDotKernelBitForBit() {
         int n = 1024;
