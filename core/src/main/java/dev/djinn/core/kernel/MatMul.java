@@ -246,8 +246,10 @@ public final class MatMul {
             return;
         }
         if ((w.type() == GgmlType.Q8_0 || w.type() == GgmlType.Q4_0) && x.dotCount >= MIN_BATCHED_DOTS) {
-            for (int r = from; r < to; r += GEMM_TILE_ROWS) {
-                kernels.gemmDots(w.type(), w.data(), w.rowBytes() * r, w.rowBytes(), Math.min(GEMM_TILE_ROWS, to - r),
+            // decoded tiles of about 128 KiB: they stay in L2 beside the activations of the rows passing them
+            int tileRows = Math.clamp(32768 / x.cols, 2, GEMM_TILE_ROWS);
+            for (int r = from; r < to; r += tileRows) {
+                kernels.gemmDots(w.type(), w.data(), w.rowBytes() * r, w.rowBytes(), Math.min(tileRows, to - r),
                         x, out, stride, r);
             }
             if (x.gemmCount > 0) {
