@@ -17,8 +17,9 @@ import org.openjdk.jmh.annotations.Warmup;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Matrix times a batch of activation rows (prompt processing's operation) per weight type: compute-bound
- * where the matrix-vector case is bandwidth-bound, so it shows how well a kernel reuses each weight row.
+ * Matrix times a batch of activation rows per weight type: prompt tokens (the prompt GEMM) or generated
+ * tokens of as many requests (continuous batching's decode step). Compute-bound where the matrix-vector case
+ * is bandwidth-bound, so it shows how well a kernel reuses each weight row.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -41,11 +42,15 @@ public class MatMatBenchmark {
     @Param({"1"})
     public int threads;
 
+    /** "prompt" rows or "generated" rows. */
+    @Param({"prompt", "generated"})
+    public String rows;
+
     private MatMulState state;
 
     @Setup(Level.Trial)
     public void setUp() {
-        state = new MatMulState(type, shape, batch, threads);
+        state = new MatMulState(type, shape, batch, threads, rows.equals("prompt"));
     }
 
     @TearDown(Level.Trial)

@@ -19,8 +19,12 @@ final class MatMulState implements AutoCloseable {
     private final Arena arena;
     private final ComputePool pool;
 
-    /** @param shape "COLSxROWS" in ggml order: the input length, then the output length */
-    MatMulState(String type, String shape, int batch, int threads) {
+    /**
+     * @param shape  "COLSxROWS" in ggml order: the input length, then the output length
+     * @param prompt whether the batch's rows are prompt tokens (the prompt GEMM) or generated tokens (the
+     *               dot kernels, batched when there are several)
+     */
+    MatMulState(String type, String shape, int batch, int threads, boolean prompt) {
         String[] dims = shape.split("x");
         int cols = Integer.parseInt(dims[0]);
         int rows = Integer.parseInt(dims[1]);
@@ -30,7 +34,10 @@ final class MatMulState implements AutoCloseable {
         weights = RandomWeights.matrix(arena, t, cols, rows, 1);
         matmul = new MatMul(KernelProvider.get(), pool);
         input = new QuantizedRows(cols, batch);
-        matmul.prepare(ActivationFormat.forWeights(t), RandomWeights.activations(cols * batch, 2), batch, input);
+        boolean[] promptRows = new boolean[batch];
+        java.util.Arrays.fill(promptRows, prompt);
+        matmul.prepare(ActivationFormat.forWeights(t), RandomWeights.activations(cols * batch, 2), batch, promptRows,
+                input);
         output = new float[rows * batch];
     }
 

@@ -43,7 +43,7 @@ public class MatVecBenchmark {
 
     @Setup(Level.Trial)
     public void setUp() {
-        state = new MatMulState(type, shape, 1, threads);
+        state = new MatMulState(type, shape, 1, threads, false);
     }
 
     @TearDown(Level.Trial)

@@ -1105,6 +1105,8 @@ final class VectorKernels extends ScalarKernels {
         return order;
     }
 
+    /** Per-thread scratch: one block's eight sub-block scales. */
+    private static final ThreadLocal<int[]> Q4K_SCALES = ThreadLocal.withInitial(() -> new int[8]);
     /** Per-thread scratch: weight rows decoded to scale-times-nibble floats in {@link #Q4K_ORDER}. */
     private static final ThreadLocal<float[]> Q4K_TILE = new ThreadLocal<>();
 
@@ -1158,7 +1160,7 @@ final class VectorKernels extends ScalarKernels {
 
     /** One Q4_K row: scale * nibble per element in GEMM order, the two block scales, the eight mins per block. */
     private static void decodeQ4K(MemorySegment w, long rowOff, int blocks, float[] tile, int wo, int dOff, int minOff) {
-        int[] sc = new int[8];
+        int[] sc = Q4K_SCALES.get();
         for (int b = 0; b < blocks; b++) {
             long blk = rowOff + 144L * b;
             int u0 = w.get(I32, blk + 4);
