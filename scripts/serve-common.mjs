@@ -1,7 +1,7 @@
-// Shared by the serving benchmark's two drivers (HTTP and llama.cpp): the same prompts and the same statistics.
+// Shared by the benchmark drivers (HTTP and llama.cpp): the same prompts and the same statistics.
 
-/** count ids: BOS, then ids from splitmix64(seed) below 128000 (ordinary tokens of Llama 3's vocabulary). */
-export function promptIds(count, seed, bos, vocab = 128000) {
+/** count ids from splitmix64(seed) below vocab: a fixed, portable sequence (djinn bench draws the same). */
+export function splitmixIds(count, seed, vocab) {
     let s = BigInt(seed) & 0xffffffffffffffffn;
     const next = () => {
         s = (s + 0x9e3779b97f4a7c15n) & 0xffffffffffffffffn;
@@ -10,7 +10,13 @@ export function promptIds(count, seed, bos, vocab = 128000) {
         z = ((z ^ (z >> 27n)) * 0x94d049bb133111ebn) & 0xffffffffffffffffn;
         return z ^ (z >> 31n);
     };
-    const ids = Array.from({length: count}, () => Number(next() % BigInt(vocab)));
+    const n = BigInt(vocab);
+    return Array.from({length: count}, () => Number(next() % n));
+}
+
+/** count ids: BOS, then ids from splitmix64(seed) below 128000 (ordinary tokens of Llama 3's vocabulary). */
+export function promptIds(count, seed, bos, vocab = 128000) {
+    const ids = splitmixIds(count, seed, vocab);
     ids[0] = bos;
     return ids;
 }

@@ -4,6 +4,7 @@
 // the fields of `djinn bench --json` that apply. The JS per-token overhead (an async call and a sampler
 // pass over the vocabulary) is part of tg, as djinn's argmax is part of its tg.
 import {createContext, fail, loadLlama, parseFlags} from "./common.mjs";
+import {splitmixIds} from "../serve-common.mjs";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -25,17 +26,8 @@ const prompt = promptIds(model, Math.max(1, o.p), o.seed);
 
 /** BOS first when the model adds one (as llama-bench does), then random ids from the whole vocabulary. */
 function promptIds(model, count, seed) {
-    let s = BigInt(seed) & 0xffffffffffffffffn; // splitmix64: a fixed, portable sequence
-    const next = () => {
-        s = (s + 0x9e3779b97f4a7c15n) & 0xffffffffffffffffn;
-        let z = s;
-        z = ((z ^ (z >> 30n)) * 0xbf58476d1ce4e5b9n) & 0xffffffffffffffffn;
-        z = ((z ^ (z >> 27n)) * 0x94d049bb133111ebn) & 0xffffffffffffffffn;
-        return z ^ (z >> 31n);
-    };
     const embedding = model.fileInfo.tensorInfo.find(t => t.name === "token_embd.weight");
-    const vocab = BigInt(embedding.dimensions[1]);
-    const ids = Array.from({length: count}, () => Number(next() % vocab));
+    const ids = splitmixIds(count, seed, embedding.dimensions[1]);
     if (model.tokens.shouldPrependBosToken && model.tokens.bos != null) ids[0] = model.tokens.bos;
     return ids;
 }

@@ -418,55 +418,43 @@ final class VectorKernels extends ScalarKernels {
         }
         int n = x.cols;
         int blocks = n / 32;
+        boolean q4 = type == dev.djinn.core.tensor.GgmlType.Q4_0; // else Q8_0
         // layout: rows * n weights, then per row the scales (Q8_0: one per block; Q4_0: eight per block pair)
         int scaleOff = rows * n;
-        int scalesPerRow = type == dev.djinn.core.tensor.GgmlType.Q4_0 ? n / 8 : blocks;
+        int scalesPerRow = q4 ? n / 8 : blocks;
         float[] tile = DOTS_TILE.get();
         int size = rows * (n + scalesPerRow);
         if (tile == null || tile.length < size) {
             tile = new float[size];
             DOTS_TILE.set(tile);
         }
-        if (type == dev.djinn.core.tensor.GgmlType.Q4_0) {
-            for (int r = 0; r < rows; r++) {
+        for (int r = 0; r < rows; r++) {
+            if (q4) {
                 decodeQ4_0Dots(w, wOff + r * rowBytes, blocks, tile, r * n, scaleOff + r * scalesPerRow);
-            }
-            int span = tokenSpan(n);
-            for (int g = 0; g < x.dotCount; g += span) {
-                int end = Math.min(x.dotCount, g + span);
-                for (int r = 0; r < rows; r++) {
-                    int i = g;
-                    for (; i + 3 < end; i += 4) {
-                        q4_0Dots4(tile, r, n, scaleOff + r * scalesPerRow, x, x.dotRows, i, w, wOff + r * rowBytes,
-                                out, outStride, outCol + r);
-                    }
-                    for (; i < end; i++) {
-                        int t = x.dotRows[i];
-                        out[t * outStride + outCol + r] = q4_0DotsOne(tile, r, n, scaleOff + r * scalesPerRow, x, t, w,
-                                wOff + r * rowBytes);
-                    }
-                }
-            }
-        } else if (type == dev.djinn.core.tensor.GgmlType.Q8_0) {
-            for (int r = 0; r < rows; r++) {
+            } else {
                 decodeQ8_0Dots(w, wOff + r * rowBytes, blocks, tile, r * n, scaleOff + r * scalesPerRow);
             }
-            int span = tokenSpan(n);
-            for (int g = 0; g < x.dotCount; g += span) {
-                int end = Math.min(x.dotCount, g + span);
-                for (int r = 0; r < rows; r++) {
-                    int i = g;
-                    for (; i + 3 < end; i += 4) {
-                        q8_0Dots4(tile, r, n, scaleOff + r * scalesPerRow, x, x.dotRows, i, out, outStride, outCol + r);
-                    }
-                    for (; i < end; i++) {
-                        int t = x.dotRows[i];
-                        out[t * outStride + outCol + r] = q8_0DotsOne(tile, r, n, scaleOff + r * scalesPerRow, x, t);
+        }
+        int span = tokenSpan(n);
+        for (int g = 0; g < x.dotCount; g += span) {
+            int end = Math.min(x.dotCount, g + span);
+            for (int r = 0; r < rows; r++) {
+                int so = scaleOff + r * scalesPerRow;
+                long rowOff = wOff + r * rowBytes;
+                int i = g;
+                for (; i + 3 < end; i += 4) {
+                    if (q4) {
+                        q4_0Dots4(tile, r, n, so, x, x.dotRows, i, w, rowOff, out, outStride, outCol + r);
+                    } else {
+                        q8_0Dots4(tile, r, n, so, x, x.dotRows, i, out, outStride, outCol + r);
                     }
                 }
+                for (; i < end; i++) {
+                    int t = x.dotRows[i];
+                    out[t * outStride + outCol + r] = q4 ? q4_0DotsOne(tile, r, n, so, x, t, w, rowOff)
+                            : q8_0DotsOne(tile, r, n, so, x, t);
+                }
             }
-        } else {
-            super.gemmDots(type, w, wOff, rowBytes, rows, x, out, outStride, outCol);
         }
     }
 
