@@ -45,6 +45,15 @@ public interface Kernels {
               int outCol);
 
     /**
+     * Whether {@link #gemm} over rows decoded by {@link #decodeForGemm} gives, for weights of {@code type} and
+     * rows of {@code cols}, exactly the bits of this implementation's dot kernel for that type: then generated
+     * rows of a batch can share the matrix-matrix kernel without their numbers depending on the batch.
+     */
+    default boolean gemmEqualsDot(dev.djinn.core.tensor.GgmlType type, int cols) {
+        return false;
+    }
+
+    /**
      * Decodes one weight row to floats for {@link #gemm}, in this implementation's GEMM layout: the values
      * of each 32-block may be permuted, consistently with {@link #prepareFloatGemm}, so that decoding is cheap.
      */

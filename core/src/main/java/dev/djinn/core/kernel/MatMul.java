@@ -257,6 +257,11 @@ public final class MatMul {
             }
             return;
         }
+        if (x.dotCount >= MIN_BATCHED_DOTS && kernels.gemmEqualsDot(w.type(), x.cols)) {
+            // the same kernel gives generated rows their dot kernel's bits: every row of the step in one pass
+            floatRows(w, out, stride, from, to, x.allRows, x.rows);
+            return;
+        }
         if (!floatGemm(w.type())) {
             for (int r = from; r < to; r++) {
                 for (int b = 0; b < x.rows; b++) {
@@ -280,6 +285,11 @@ public final class MatMul {
 
     /** Prompt rows of weight rows [from, to) through the float matrix-matrix kernel. */
     private void promptRows(Tensor w, float[] out, int stride, int from, int to) {
+        floatRows(w, out, stride, from, to, jobInput.gemmRows, jobInput.gemmCount);
+    }
+
+    /** Activation rows {@code xRows[0 .. count)} times weight rows [from, to) through the float matrix-matrix kernel. */
+    private void floatRows(Tensor w, float[] out, int stride, int from, int to, int[] xRows, int count) {
         QuantizedRows x = jobInput;
         int cols = x.cols;
         float[] tile = gemmTile(cols);
@@ -288,7 +298,7 @@ public final class MatMul {
             for (int i = 0; i < rows; i++) {
                 kernels.decodeForGemm(w.type(), w.data(), w.rowBytes() * (r + i), tile, i * cols, cols);
             }
-            kernels.gemm(tile, rows, x.values, x.gemmRows, x.gemmCount, cols, out, stride, r);
+            kernels.gemm(tile, rows, x.values, xRows, count, cols, out, stride, r);
         }
     }
 

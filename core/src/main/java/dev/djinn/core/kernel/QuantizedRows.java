@@ -49,6 +49,8 @@ public final class QuantizedRows {
     /** Rows multiplied one by one with the matrix-vector kernels (generated tokens). */
     final int[] dotRows;
     int dotCount;
+    /** 0, 1, ..., capacity - 1: every row, for kernels that take prompt and generated rows alike. */
+    final int[] allRows;
 
     public QuantizedRows(int cols, int capacity) {
         this.cols = cols;
@@ -62,6 +64,7 @@ public final class QuantizedRows {
         this.laneSums = new int[(cols / 8) * capacity];
         this.gemmRows = new int[capacity];
         this.dotRows = new int[capacity];
+        this.allRows = java.util.stream.IntStream.range(0, capacity).toArray();
     }
 
     public int cols() {

@@ -331,6 +331,15 @@ public class ScalarKernels implements Kernels {
         }
     }
 
+    /** The float dot kernels and {@link #gemm} all sum products left to right, unfused. */
+    @Override
+    public boolean gemmEqualsDot(dev.djinn.core.tensor.GgmlType type, int cols) {
+        return switch (type) {
+            case F32, F16, BF16 -> true;
+            default -> false;
+        };
+    }
+
     @Override
     public void gemm(float[] w, int rows, float[] x, int[] xRows, int xCount, int cols, float[] out, int outStride,
                      int outCol) {

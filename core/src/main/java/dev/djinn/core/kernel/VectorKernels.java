@@ -858,6 +858,16 @@ final class VectorKernels extends ScalarKernels {
 
     // ---------------------------------------------------------------- prompt GEMM
 
+    /**
+     * F16: {@link #dotF16} and {@link #lanesDot} both run one accumulator over the lanes and then {@link #sumF},
+     * on the same exactly converted weights, when no columns are left over. (F32's dot has four accumulators,
+     * BF16's is the scalar one.)
+     */
+    @Override
+    public boolean gemmEqualsDot(dev.djinn.core.tensor.GgmlType type, int cols) {
+        return type == dev.djinn.core.tensor.GgmlType.F16 && cols % LANES == 0;
+    }
+
     @Override
     public void gemm(float[] w, int rows, float[] x, int[] xRows, int xCount, int cols, float[] out, int outStride,
                      int outCol) {

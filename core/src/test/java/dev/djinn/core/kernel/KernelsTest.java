@@ -182,9 +182,11 @@ class KernelsTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = GgmlType.class, names = {"Q8_0", "Q4_0"})
+    @EnumSource(value = GgmlType.class, names = {"Q8_0", "Q4_0", "F16", "BF16", "F32"})
     void batchedGeneratedRowsEqualTheDotKernelBitForBit(GgmlType type) {
-        for (int n : new int[] {2048, 32 * 7}) { // an even and an odd number of blocks
+        // an even and an odd number of blocks; for float types also a row no vector width divides
+        int[] lengths = type.blockSize() == 1 ? new int[] {2048, 32 * 7, 100} : new int[] {2048, 32 * 7};
+        for (int n : lengths) {
             int rows = 21;
             long rowBytes = type.rowBytes(n);
             MemorySegment w = Arena.ofAuto().allocate(rowBytes * rows);
