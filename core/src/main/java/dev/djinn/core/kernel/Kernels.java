@@ -75,23 +75,29 @@ public interface Kernels {
     }
 
     /**
-     * Q4_K weight rows ({@code rows} of them from {@code wOff}, {@code rowBytes} apart) times the prompt rows of
-     * {@code x}, into {@code out[t * outStride + outCol + r]}, with results identical to {@link #dotQ4_K}: the
-     * integer part is computed exactly in float lanes partitioned as the dot kernel partitions it, so a
-     * prompt's numbers equal ggml's integer arithmetic while each weight block is reused across tokens.
+     * K-quant weight rows ({@code rows} of them from {@code wOff}, {@code rowBytes} apart) times the prompt rows
+     * of {@code x} (Q8_K), into {@code out[t * outStride + outCol + r]}. Each block's integer sum is exact, as
+     * in ggml's integer kernels, while each weight block is decoded once and reused across tokens; every output
+     * is computed in the same order whatever the tile it falls in. The default is the dot kernel row by row.
      */
-    default void gemmQ4_K(MemorySegment w, long wOff, long rowBytes, int rows, QuantizedRows x, float[] out,
-                          int outStride, int outCol) {
+    default void gemmKQuant(dev.djinn.core.tensor.GgmlType type, MemorySegment w, long wOff, long rowBytes, int rows,
+                            QuantizedRows x, float[] out, int outStride, int outCol) {
         for (int i = 0; i < x.gemmCount; i++) {
             int t = x.gemmRows[i];
             for (int r = 0; r < rows; r++) {
-                out[t * outStride + outCol + r] = dotQ4_K(w, wOff + r * rowBytes, x, t);
+                long off = wOff + r * rowBytes;
+                out[t * outStride + outCol + r] = switch (type) {
+                    case Q4_K -> dotQ4_K(w, off, x, t);
+                    case Q5_K -> dotQ5_K(w, off, x, t);
+                    case Q6_K -> dotQ6_K(w, off, x, t);
+                    default -> throw new IllegalArgumentException("not a K-quant: " + type);
+                };
             }
         }
     }
 
-    /** Prepares prompt row {@code row} of {@code x} (Q8_K) for {@link #gemmQ4_K}. */
-    default void prepareQ4_KGemm(QuantizedRows x, int row) {
+    /** Prepares prompt row {@code row} of {@code x} (Q8_K) for {@link #gemmKQuant}. */
+    default void prepareKQuantGemm(QuantizedRows x, int row) {
     }
 
     /**

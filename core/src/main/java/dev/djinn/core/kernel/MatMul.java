@@ -87,7 +87,7 @@ public final class MatMul {
                             out.sums, r * (n / 16));
                     widen(out, off, n);
                     if (prompt != null && prompt[r]) {
-                        kernels.prepareQ4_KGemm(out, r);
+                        kernels.prepareKQuantGemm(out, r);
                     }
                 }
             }
@@ -230,11 +230,11 @@ public final class MatMul {
 
     private void rowsOf(Tensor w, float[] out, int stride, int from, int to) {
         QuantizedRows x = jobInput;
-        if (w.type() == GgmlType.Q4_K) {
+        if (x.format == ActivationFormat.Q8_K) {
             if (x.gemmCount > 0) {
                 for (int r = from; r < to; r += GEMM_TILE_ROWS) {
-                    kernels.gemmQ4_K(w.data(), w.rowBytes() * r, w.rowBytes(), Math.min(GEMM_TILE_ROWS, to - r), x,
-                            out, stride, r);
+                    kernels.gemmKQuant(w.type(), w.data(), w.rowBytes() * r, w.rowBytes(),
+                            Math.min(GEMM_TILE_ROWS, to - r), x, out, stride, r);
                 }
             }
             for (int r = from; r < to; r++) {

@@ -41,6 +41,8 @@ public final class QuantizedRows {
      */
     float[] exactQ4;
     float[] pairScales;
+    /** Q8_K prompt rows: per block, the sums of the quantized values of sub-blocks 0, 2, 4, 6, 1, 3, 5, 7. */
+    final float[] groupSums;
     ActivationFormat format;
     int rows;
     /** Rows multiplied with the matrix-matrix kernel (prompt tokens), in row order. */
@@ -62,6 +64,7 @@ public final class QuantizedRows {
         this.wide = new short[cols * capacity];
         this.pairs = new short[cols * capacity];
         this.laneSums = new int[(cols / 8) * capacity];
+        this.groupSums = new float[(cols / 32) * capacity];
         this.gemmRows = new int[capacity];
         this.dotRows = new int[capacity];
         this.allRows = java.util.stream.IntStream.range(0, capacity).toArray();

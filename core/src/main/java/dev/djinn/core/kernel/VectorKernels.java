@@ -1083,84 +1083,117 @@ final class VectorKernels extends ScalarKernels {
         }
     }
 
-    // ---------------------------------------------------------------- Q4_K prompt GEMM
+    // ---------------------------------------------------------------- K-quant prompt GEMM
 
-    /** Lanes of the Q4_K dot kernel's accumulator, which the GEMM reproduces. */
-    private static final int QL = QF.length();
-    /**
-     * Q4K_ORDER[p] is the element of a 256-value superblock at position p of the GEMM's layout: position
-     * s * QL + m holds the s-th element of dot-kernel lane m (elements e with ((e % 32) / 4) % QL == m).
+    /*
+     * Q4_K and Q6_K prompt rows, in the arithmetic of ggml's AVX2 kernels. A tile of weight rows is decoded once
+     * to integer-valued floats (Q4_K: sub-block scale times nibble; Q6_K: scale times (q - 32)) and the
+     * activations to their int8 values, both permuted alike within each 32 so that at 256 bits (the widest used here) float lane L
+     * holds values 4L .. 4L+3 of every 32, the lanes of ggml's integer sums. A span's lane sums (a 256-block;
+     * for Q6_K at 128 bits a half-block) are exact integers (at most 32 products of magnitude <= 4096 * 127 per
+     * lane, below 2^24), added into the accumulator as fma(sum, d * dx, acc), and the lanes summed at the end
+     * in hsum_float_8's order. Q4_K's min term follows ggml too: per block four exact int lanes (pairs of
+     * sub-blocks' min times activation sum), fma'd with -(dx * dmin).
      */
-    private static final int[] Q4K_ORDER = q4kOrder();
+    private static final ThreadLocal<float[]> KQ_TILE = new ThreadLocal<>();
+    /** Lanes of the K-quant GEMM: at most 256 bits, the width of ggml's lane sums (its K-quant kernels are AVX2). */
+    private static final int QL = QF.length();
+    /** KQ_ORDER[p]: the value of a 32-group at position p (position 8m + 4h + j holds value 16h + 4j + m). */
+    private static final int[] KQ_ORDER = new int[32];
 
-    private static int[] q4kOrder() {
-        int[] order = new int[256];
-        int[] count = new int[QL];
-        for (int e = 0; e < 256; e++) {
-            int lane = ((e % 32) / 4) % QL;
-            order[count[lane]++ * QL + lane] = e;
+    static {
+        for (int m = 0; m < 4; m++) {
+            for (int h = 0; h < 2; h++) {
+                for (int j = 0; j < 4; j++) {
+                    KQ_ORDER[8 * m + 4 * h + j] = 16 * h + 4 * j + m;
+                }
+            }
         }
-        return order;
     }
 
-    /** Per-thread scratch: one block's eight sub-block scales. */
-    private static final ThreadLocal<int[]> Q4K_SCALES = ThreadLocal.withInitial(() -> new int[8]);
-    /** Per-thread scratch: weight rows decoded to scale-times-nibble floats in {@link #Q4K_ORDER}. */
-    private static final ThreadLocal<float[]> Q4K_TILE = new ThreadLocal<>();
-
     @Override
-    public void prepareQ4_KGemm(QuantizedRows x, int row) {
+    public void prepareKQuantGemm(QuantizedRows x, int row) {
         int n = x.cols;
         int base = row * n;
-        for (int b = 0; b < n; b += 256) {
-            for (int p = 0; p < 256; p++) {
-                x.values[base + b + p] = x.quants[base + b + Q4K_ORDER[p]];
+        for (int g = 0; g < n; g += 32) {
+            for (int p = 0; p < 32; p++) {
+                x.values[base + g + p] = x.quants[base + g + KQ_ORDER[p]];
             }
+        }
+        // per block: the activation sums of sub-blocks 0, 2, 4, 6, then 1, 3, 5, 7 (see kqMins)
+        int groups = n / 32;
+        for (int j = 0; j < groups; j++) {
+            int sum = x.sums[row * (n / 16) + 2 * j] + x.sums[row * (n / 16) + 2 * j + 1];
+            int sub = j % 8;
+            x.groupSums[row * groups + (j - sub) + (sub % 2) * 4 + sub / 2] = sum;
         }
     }
 
     @Override
-    public void gemmQ4_K(MemorySegment w, long wOff, long rowBytes, int rows, QuantizedRows x, float[] out,
-                         int outStride, int outCol) {
+    public void gemmKQuant(dev.djinn.core.tensor.GgmlType type, MemorySegment w, long wOff, long rowBytes, int rows,
+                           QuantizedRows x, float[] out, int outStride, int outCol) {
+        boolean q4k = type == dev.djinn.core.tensor.GgmlType.Q4_K;
+        if (!q4k && type != dev.djinn.core.tensor.GgmlType.Q6_K) {
+            super.gemmKQuant(type, w, wOff, rowBytes, rows, x, out, outStride, outCol);
+            return;
+        }
         int n = x.cols;
         int blocks = n / 256;
-        int tileSize = rows * (n + 2 * blocks + 8 * blocks);
-        float[] tile = Q4K_TILE.get();
+        int span = q4k || QL >= 8 ? 256 : 128;
+        int spans = n / span;
+        int tileSize = rows * (n + spans + (q4k ? 9 * blocks : 0));
+        float[] tile = KQ_TILE.get();
         if (tile == null || tile.length < tileSize) {
             tile = new float[tileSize];
-            Q4K_TILE.set(tile);
+            KQ_TILE.set(tile);
         }
-        // layout: rows * n weights, then per (row, block) d and dmin, then per (row, block) eight mins
+        // layout: rows * n weights, per (row, span) d, then for Q4_K per (row, block) dmin and eight mins
         int dOff = rows * n;
-        int minOff = dOff + 2 * rows * blocks;
+        int dminOff = dOff + rows * spans;
+        int minOff = q4k ? dminOff + rows * blocks : -1;
         for (int r = 0; r < rows; r++) {
-            decodeQ4K(w, wOff + r * rowBytes, blocks, tile, r * n, dOff + 2 * r * blocks, minOff + 8 * r * blocks);
-        }
-        int r = 0;
-        for (; r + 1 < rows; r += 2) {
-            int t = 0;
-            for (; t + 1 < x.gemmCount; t += 2) {
-                q4kTile2x2(tile, r, x, x.gemmRows[t], x.gemmRows[t + 1], n, blocks, dOff, minOff, out, outStride,
-                        outCol);
+            long off = wOff + r * rowBytes;
+            if (q4k) {
+                decodeQ4KTile(w, off, blocks, tile, r * n, dOff + r * blocks, dminOff + r * blocks, minOff + 8 * r * blocks);
+            } else {
+                decodeQ6KTile(w, off, blocks, tile, r * n, dOff + r * spans, spans / blocks);
             }
-            for (; t < x.gemmCount; t++) {
-                out[x.gemmRows[t] * outStride + outCol + r] = q4kOne(tile, r, x, x.gemmRows[t], n, blocks, dOff, minOff);
-                out[x.gemmRows[t] * outStride + outCol + r + 1] = q4kOne(tile, r + 1, x, x.gemmRows[t], n, blocks, dOff,
-                        minOff);
+        }
+        int[] ts = x.gemmRows;
+        int count = x.gemmCount;
+        int r = 0;
+        for (; r + 3 < rows; r += 4) {
+            int t = 0;
+            for (; t + 1 < count; t += 2) {
+                kq4x2(tile, r, x, ts[t], ts[t + 1], span, dOff, out, outStride, outCol);
+            }
+            for (; t < count; t++) {
+                for (int i = 0; i < 4; i++) {
+                    out[ts[t] * outStride + outCol + r + i] = kqOne(tile, r + i, x, ts[t], span, dOff);
+                }
             }
         }
         for (; r < rows; r++) {
-            for (int t = 0; t < x.gemmCount; t++) {
-                out[x.gemmRows[t] * outStride + outCol + r] = q4kOne(tile, r, x, x.gemmRows[t], n, blocks, dOff, minOff);
+            for (int t = 0; t < count; t++) {
+                out[ts[t] * outStride + outCol + r] = kqOne(tile, r, x, ts[t], span, dOff);
+            }
+        }
+        if (q4k) {
+            for (int i = 0; i < count; i++) {
+                int o = ts[i] * outStride + outCol;
+                for (int k = 0; k < rows; k++) {
+                    out[o + k] += kqMins(tile, dminOff, minOff, k, x, ts[i]);
+                }
             }
         }
     }
 
-    /** One Q4_K row: scale * nibble per element in GEMM order, the two block scales, the eight mins per block. */
-    private static void decodeQ4K(MemorySegment w, long rowOff, int blocks, float[] tile, int wo, int dOff, int minOff) {
-        int[] sc = Q4K_SCALES.get();
+    /** One Q4_K row into the tile: scale * nibble per value, d and dmin per block, the mins evens first. */
+    private static void decodeQ4KTile(MemorySegment w, long rowOff, int blocks, float[] tile, int wo, int dOff,
+                                      int dminOff, int minOff) {
         for (int b = 0; b < blocks; b++) {
             long blk = rowOff + 144L * b;
+            // the twelve scale bytes hold eight 6-bit scales and eight 6-bit mins (ggml's get_scale_min_k4)
             int u0 = w.get(I32, blk + 4);
             int u1 = w.get(I32, blk + 8);
             int u2 = w.get(I32, blk + 12);
@@ -1168,85 +1201,154 @@ final class VectorKernels extends ScalarKernels {
             int scHi = (u2 & 0x0f0f0f0f) | ((u0 >>> 2) & 0x30303030);
             int mLo = u1 & 0x3f3f3f3f;
             int mHi = ((u2 >>> 4) & 0x0f0f0f0f) | ((u1 >>> 2) & 0x30303030);
+            tile[dOff + b] = f16(w, blk);
+            tile[dminOff + b] = f16(w, blk + 2);
             for (int j = 0; j < 8; j++) {
-                sc[j] = ((j < 4 ? scLo : scHi) >>> (8 * (j & 3))) & 0xff;
-                tile[minOff + 8 * b + j] = ((j < 4 ? mLo : mHi) >>> (8 * (j & 3))) & 0xff;
+                tile[minOff + 8 * b + (j % 2) * 4 + j / 2] = ((j < 4 ? mLo : mHi) >>> (8 * (j & 3))) & 0xff;
             }
-            tile[dOff + 2 * b] = f16(w, blk);
-            tile[dOff + 2 * b + 1] = f16(w, blk + 2);
-            for (int p = 0; p < 256; p++) {
-                int e = Q4K_ORDER[p];
-                int q = w.get(I8, blk + 16 + 32 * (e / 64) + (e % 32)) & 0xff;
-                int nibble = (e % 64) < 32 ? q & 0xF : q >>> 4;
-                tile[wo + 256 * b + p] = sc[e / 32] * nibble;
+            for (int c = 0; c < 4; c++) {
+                int word = c < 2 ? scLo : scHi;
+                float scLow = (word >>> (16 * (c & 1))) & 0xff;
+                float scHigh = (word >>> (16 * (c & 1) + 8)) & 0xff;
+                int o = wo + 256 * b + 64 * c;
+                for (int h = 0; h < 2; h++) {
+                    IntVector v = IntVector.fromMemorySegment(I128, w, blk + 16 + 32L * c + 16 * h, LE);
+                    for (int m = 0; m < 4; m++) {
+                        ((FloatVector) v.lanewise(VectorOperators.LSHR, 8 * m).and(0xF).convert(VectorOperators.I2F, 0))
+                                .mul(scLow).intoArray(tile, o + 8 * m + 4 * h);
+                        ((FloatVector) v.lanewise(VectorOperators.LSHR, 8 * m + 4).and(0xF).convert(VectorOperators.I2F, 0))
+                                .mul(scHigh).intoArray(tile, o + 32 + 8 * m + 4 * h);
+                    }
+                }
             }
         }
     }
 
-    /** The min term of one (row, token, block), as the dot kernel computes it. */
-    private static int q4kMinSum(float[] tile, int minRow, QuantizedRows x, int t, int b) {
-        int xso = t * (x.cols / 16) + 16 * b;
-        int msum = 0;
-        for (int j = 0; j < 8; j++) {
-            msum += (int) tile[minRow + 8 * b + j] * (x.sums[xso + 2 * j] + x.sums[xso + 2 * j + 1]);
+    /** One Q6_K row into the tile: scale * (q - 32) per value, d per span. */
+    private static void decodeQ6KTile(MemorySegment w, long rowOff, int blocks, float[] tile, int wo, int dOff,
+                                      int spansPerBlock) {
+        for (int b = 0; b < blocks; b++) {
+            long blk = rowOff + 210L * b;
+            float d = f16(w, blk + 208);
+            for (int s = 0; s < spansPerBlock; s++) {
+                tile[dOff + spansPerBlock * b + s] = d;
+            }
+            for (int half = 0; half < 2; half++) {
+                long ql = blk + 64L * half;
+                long qh = blk + 128 + 32L * half;
+                long sc = blk + 192 + 8L * half;
+                for (int g = 0; g < 2; g++) {
+                    IntVector a = IntVector.fromMemorySegment(I128, w, ql + 16 * g, LE);
+                    IntVector c = IntVector.fromMemorySegment(I128, w, ql + 32 + 16 * g, LE);
+                    IntVector h = IntVector.fromMemorySegment(I128, w, qh + 16 * g, LE);
+                    for (int k = 0; k < 4; k++) {
+                        // quarter k: low (k < 2) or high nibbles of ql[l] (k even) or ql[l + 32] (k odd), with
+                        // bits 2k, 2k+1 of qh[l] on top; l = 16g + 4j + m goes to position 8m + 4g + j
+                        IntVector src = (k & 1) == 0 ? a : c;
+                        int shift = 4 * (k >> 1);
+                        float scale = w.get(I8, sc + 2 * k + g);
+                        int o = wo + 256 * b + 128 * half + 32 * k + 4 * g;
+                        for (int m = 0; m < 4; m++) {
+                            IntVector q = src.lanewise(VectorOperators.LSHR, 8 * m + shift).and(0xF)
+                                    .or(h.lanewise(VectorOperators.LSHR, 8 * m + 2 * k).and(3).lanewise(VectorOperators.LSHL, 4))
+                                    .sub(32);
+                            ((FloatVector) q.convert(VectorOperators.I2F, 0)).mul(scale).intoArray(tile, o + 8 * m);
+                        }
+                    }
+                }
+            }
         }
-        return msum;
     }
 
-    private static float q4kOne(float[] tile, int r, QuantizedRows x, int t, int n, int blocks, int dOff, int minOff) {
-        FloatVector acc = FloatVector.zero(QF);
-        float minSum = 0f;
+    /**
+     * Q4_K's min term of one (row, token), as ggml's AVX2 kernel forms it: per block, lane i of four holds the
+     * exact m(2i) * sum(2i) + m(2i+1) * sum(2i+1), accumulated with -(dx * dmin); the lanes summed as
+     * (0 + 2) + (1 + 3).
+     */
+    private static float kqMins(float[] tile, int dminOff, int minOff, int r, QuantizedRows x, int t) {
+        int blocks = x.cols / 256;
+        int groups = x.cols / 32;
+        FloatVector acc = FloatVector.zero(F128);
+        for (int b = 0; b < blocks; b++) {
+            int m = minOff + 8 * (r * blocks + b);
+            int s = t * groups + 8 * b;
+            FloatVector pairs = FloatVector.fromArray(F128, tile, m + 4).fma(FloatVector.fromArray(F128, x.groupSums, s + 4),
+                    FloatVector.fromArray(F128, tile, m).mul(FloatVector.fromArray(F128, x.groupSums, s)));
+            float dmin = -x.scales[t * blocks + b] * tile[dminOff + r * blocks + b];
+            acc = pairs.fma(FloatVector.broadcast(F128, dmin), acc);
+        }
+        return (acc.lane(0) + acc.lane(2)) + (acc.lane(1) + acc.lane(3));
+    }
+
+    /** One (row, token): exact integer lane sums per span, scaled per span, then the lane tree. */
+    private static float kqOne(float[] tile, int r, QuantizedRows x, int t, int span, int dOff) {
+        int n = x.cols;
+        int spans = n / span;
         int wo = r * n;
         int xo = t * n;
-        for (int b = 0; b < blocks; b++) {
-            FloatVector sb = FloatVector.zero(QF);
-            for (int p = 256 * b; p < 256 * b + 256; p += QL) {
-                sb = FloatVector.fromArray(QF, tile, wo + p).fma(FloatVector.fromArray(QF, x.values, xo + p), sb);
+        FloatVector acc = FloatVector.zero(QF);
+        for (int s = 0; s < spans; s++) {
+            FloatVector sum = FloatVector.zero(QF);
+            for (int p = s * span; p < (s + 1) * span; p += QL) {
+                sum = FloatVector.fromArray(QF, tile, wo + p).fma(FloatVector.fromArray(QF, x.values, xo + p), sum);
             }
-            float dx = x.scales[t * blocks + b];
-            acc = sb.fma(FloatVector.broadcast(QF, tile[dOff + 2 * (r * blocks + b)] * dx), acc);
-            minSum += tile[dOff + 2 * (r * blocks + b) + 1] * dx * q4kMinSum(tile, minOff + 8 * r * blocks, x, t, b);
+            float dx = x.scales[t * (n / 256) + s * span / 256];
+            acc = sum.fma(FloatVector.broadcast(QF, dx * tile[dOff + r * spans + s]), acc);
         }
-        return sumQ(acc) - minSum;
+        return sumQ(acc);
     }
 
-    private static void q4kTile2x2(float[] tile, int r, QuantizedRows x, int t0, int t1, int n, int blocks, int dOff,
-                                   int minOff, float[] out, int stride, int outCol) {
-        FloatVector a00 = FloatVector.zero(QF), a01 = a00, a10 = a00, a11 = a00;
-        float m00 = 0f, m01 = 0f, m10 = 0f, m11 = 0f;
-        int w0 = r * n, w1 = w0 + n;
+    /** Four weight rows by two tokens, each output computed exactly as {@link #kqOne} computes it. */
+    private static void kq4x2(float[] tile, int r, QuantizedRows x, int t0, int t1, int span, int dOff,
+                              float[] out, int stride, int outCol) {
+        int n = x.cols;
+        int spans = n / span;
+        int w0 = r * n, w1 = w0 + n, w2 = w1 + n, w3 = w2 + n;
         int x0 = t0 * n, x1 = t1 * n;
-        for (int b = 0; b < blocks; b++) {
-            FloatVector s00 = FloatVector.zero(QF), s01 = s00, s10 = s00, s11 = s00;
-            for (int p = 256 * b; p < 256 * b + 256; p += QL) {
+        FloatVector a00 = FloatVector.zero(QF), a10 = a00, a20 = a00, a30 = a00;
+        FloatVector a01 = a00, a11 = a00, a21 = a00, a31 = a00;
+        for (int s = 0; s < spans; s++) {
+            FloatVector s00 = FloatVector.zero(QF), s10 = s00, s20 = s00, s30 = s00;
+            FloatVector s01 = s00, s11 = s00, s21 = s00, s31 = s00;
+            for (int p = s * span; p < (s + 1) * span; p += QL) {
                 FloatVector xa = FloatVector.fromArray(QF, x.values, x0 + p);
                 FloatVector xb = FloatVector.fromArray(QF, x.values, x1 + p);
-                FloatVector wa = FloatVector.fromArray(QF, tile, w0 + p);
-                FloatVector wb = FloatVector.fromArray(QF, tile, w1 + p);
-                s00 = wa.fma(xa, s00);
-                s01 = wa.fma(xb, s01);
-                s10 = wb.fma(xa, s10);
-                s11 = wb.fma(xb, s11);
+                FloatVector v0 = FloatVector.fromArray(QF, tile, w0 + p);
+                s00 = v0.fma(xa, s00);
+                s01 = v0.fma(xb, s01);
+                FloatVector v1 = FloatVector.fromArray(QF, tile, w1 + p);
+                s10 = v1.fma(xa, s10);
+                s11 = v1.fma(xb, s11);
+                FloatVector v2 = FloatVector.fromArray(QF, tile, w2 + p);
+                s20 = v2.fma(xa, s20);
+                s21 = v2.fma(xb, s21);
+                FloatVector v3 = FloatVector.fromArray(QF, tile, w3 + p);
+                s30 = v3.fma(xa, s30);
+                s31 = v3.fma(xb, s31);
             }
-            float dx0 = x.scales[t0 * blocks + b];
-            float dx1 = x.scales[t1 * blocks + b];
-            int d0 = dOff + 2 * (r * blocks + b);
-            int d1 = dOff + 2 * ((r + 1) * blocks + b);
-            a00 = s00.fma(FloatVector.broadcast(QF, tile[d0] * dx0), a00);
-            a01 = s01.fma(FloatVector.broadcast(QF, tile[d0] * dx1), a01);
-            a10 = s10.fma(FloatVector.broadcast(QF, tile[d1] * dx0), a10);
-            a11 = s11.fma(FloatVector.broadcast(QF, tile[d1] * dx1), a11);
-            int min0 = minOff + 8 * r * blocks;
-            int min1 = minOff + 8 * (r + 1) * blocks;
-            m00 += tile[d0 + 1] * dx0 * q4kMinSum(tile, min0, x, t0, b);
-            m01 += tile[d0 + 1] * dx1 * q4kMinSum(tile, min0, x, t1, b);
-            m10 += tile[d1 + 1] * dx0 * q4kMinSum(tile, min1, x, t0, b);
-            m11 += tile[d1 + 1] * dx1 * q4kMinSum(tile, min1, x, t1, b);
+            int xs = s * span / 256;
+            float dx0 = x.scales[t0 * (n / 256) + xs];
+            float dx1 = x.scales[t1 * (n / 256) + xs];
+            int d = dOff + r * spans + s;
+            a00 = s00.fma(FloatVector.broadcast(QF, dx0 * tile[d]), a00);
+            a01 = s01.fma(FloatVector.broadcast(QF, dx1 * tile[d]), a01);
+            a10 = s10.fma(FloatVector.broadcast(QF, dx0 * tile[d + spans]), a10);
+            a11 = s11.fma(FloatVector.broadcast(QF, dx1 * tile[d + spans]), a11);
+            a20 = s20.fma(FloatVector.broadcast(QF, dx0 * tile[d + 2 * spans]), a20);
+            a21 = s21.fma(FloatVector.broadcast(QF, dx1 * tile[d + 2 * spans]), a21);
+            a30 = s30.fma(FloatVector.broadcast(QF, dx0 * tile[d + 3 * spans]), a30);
+            a31 = s31.fma(FloatVector.broadcast(QF, dx1 * tile[d + 3 * spans]), a31);
         }
-        out[t0 * stride + outCol + r] = sumQ(a00) - m00;
-        out[t1 * stride + outCol + r] = sumQ(a01) - m01;
-        out[t0 * stride + outCol + r + 1] = sumQ(a10) - m10;
-        out[t1 * stride + outCol + r + 1] = sumQ(a11) - m11;
+        int o0 = t0 * stride + outCol + r;
+        int o1 = t1 * stride + outCol + r;
+        out[o0] = sumQ(a00);
+        out[o0 + 1] = sumQ(a10);
+        out[o0 + 2] = sumQ(a20);
+        out[o0 + 3] = sumQ(a30);
+        out[o1] = sumQ(a01);
+        out[o1 + 1] = sumQ(a11);
+        out[o1 + 2] = sumQ(a21);
+        out[o1 + 3] = sumQ(a31);
     }
 
     // ---------------------------------------------------------------- float GEMM layout for Q8_0 / Q4_0

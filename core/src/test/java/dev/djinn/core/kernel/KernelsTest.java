@@ -221,25 +221,47 @@ class KernelsTest {
         }
     }
 
-    @Test
-    void q4KPromptGemmEqualsTheDotKernelBitForBit() {
+    @ParameterizedTest
+    @EnumSource(value = GgmlType.class, names = {"Q4_K", "Q6_K"})
+    void kQuantPromptGemmDoesNotDependOnTheBatchAndAgreesWithTheDotKernel(GgmlType type) {
         int n = 1024;
-        int rows = 5;
-        int tokens = 3;
-        long rowBytes = GgmlType.Q4_K.rowBytes(n);
+        int rows = 23; // four-row tiles and a remainder
+        int tokens = 5; // two-token tiles and a remainder
+        long rowBytes = type.rowBytes(n);
         MemorySegment w = Arena.ofAuto().allocate(rowBytes * rows);
         for (int r = 0; r < rows; r++) {
-            MemorySegment.copy(randomBlocks(GgmlType.Q4_K, n), 0, w, r * rowBytes, rowBytes);
+            MemorySegment.copy(randomBlocks(type, n), 0, w, r * rowBytes, rowBytes);
         }
-        QuantizedRows in = new QuantizedRows(n, tokens);
-        MatMul mm = new MatMul(kernels, new ComputePool(1));
-        mm.prepare(ActivationFormat.Q8_K, randomFloats(tokens * n, 3f), tokens, new boolean[] {true, false, true}, in);
-        float[] out = new float[tokens * rows];
-        kernels.gemmQ4_K(w, 0, rowBytes, rows, in, out, rows, 0);
-        for (int t : new int[] {0, 2}) {
-            for (int r = 0; r < rows; r++) {
-                assertThat(out[t * rows + r]).as("token %d row %d", t, r)
-                        .isEqualTo(kernels.dotQ4_K(w, r * rowBytes, in, t));
+        dev.djinn.core.tensor.Tensor t = new dev.djinn.core.tensor.Tensor("w", type, new long[] {n, rows}, w);
+        float[] x = randomFloats(tokens * n, 3f);
+        boolean[] allPrompt = new boolean[tokens];
+        java.util.Arrays.fill(allPrompt, true);
+        try (ComputePool pool = new ComputePool(2)) {
+            MatMul mm = new MatMul(kernels, pool);
+            QuantizedRows batch = new QuantizedRows(n, tokens);
+            mm.prepare(ActivationFormat.Q8_K, x, tokens, allPrompt, batch);
+            float[] out = new float[tokens * rows];
+            mm.multiply(t, batch, out, rows);
+            for (int b = 0; b < tokens; b++) {
+                QuantizedRows alone = new QuantizedRows(n, 1);
+                mm.prepare(ActivationFormat.Q8_K, java.util.Arrays.copyOfRange(x, b * n, (b + 1) * n), 1,
+                        new boolean[] {true}, alone);
+                float[] one = new float[rows];
+                mm.multiply(t, alone, one, rows);
+                float[] wf = new float[n];
+                for (int r = 0; r < rows; r++) {
+                    float dot = mm.dotRow(t, r, alone, 0);
+                    assertThat(out[b * rows + r]).as("%s token %d row %d alone", type, b, r).isEqualTo(one[r]);
+                    // both sum exact integer block products: they differ only in the float rounding of the scaling,
+                    // a few ulps of the products' magnitude (the random rows cancel heavily)
+                    Dequantizer.dequantize(type, w, r * rowBytes, wf, 0, n);
+                    double abs = 0;
+                    for (int i = 0; i < n; i++) {
+                        abs += Math.abs(wf[i] * activationAt(alone, 0, i));
+                    }
+                    assertThat((double) out[b * rows + r]).as("%s token %d row %d against the dot kernel", type, b, r)
+                            .isCloseTo(dot, within(1e-6 * abs));
+                }
             }
         }
     }
