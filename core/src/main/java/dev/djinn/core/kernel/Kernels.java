@@ -75,15 +75,16 @@ public interface Kernels {
     }
 
     /**
-     * K-quant weight rows ({@code rows} of them from {@code wOff}, {@code rowBytes} apart) times the prompt rows
-     * of {@code x} (Q8_K), into {@code out[t * outStride + outCol + r]}. Each block's integer sum is exact, as
-     * in ggml's integer kernels, while each weight block is decoded once and reused across tokens; every output
-     * is computed in the same order whatever the tile it falls in. The default is the dot kernel row by row.
+     * K-quant weight rows ({@code rows} of them from {@code wOff}, {@code rowBytes} apart) times the activation
+     * rows {@code ts[0 .. count)} of {@code x} (Q8_K, prepared by {@link #prepareKQuantGemm}), into
+     * {@code out[t * outStride + outCol + r]}. Each block's integer sum is exact, as in ggml's integer kernels,
+     * while each weight block is decoded once and reused across tokens; every output is computed in the same
+     * order whatever the tile it falls in. The default is the dot kernel row by row.
      */
     default void gemmKQuant(dev.djinn.core.tensor.GgmlType type, MemorySegment w, long wOff, long rowBytes, int rows,
-                            QuantizedRows x, float[] out, int outStride, int outCol) {
-        for (int i = 0; i < x.gemmCount; i++) {
-            int t = x.gemmRows[i];
+                            QuantizedRows x, int[] ts, int count, float[] out, int outStride, int outCol) {
+        for (int i = 0; i < count; i++) {
+            int t = ts[i];
             for (int r = 0; r < rows; r++) {
                 long off = wOff + r * rowBytes;
                 out[t * outStride + outCol + r] = switch (type) {
@@ -96,7 +97,7 @@ public interface Kernels {
         }
     }
 
-    /** Prepares prompt row {@code row} of {@code x} (Q8_K) for {@link #gemmKQuant}. */
+    /** Prepares row {@code row} of {@code x} (Q8_K) for {@link #gemmKQuant}. */
     default void prepareKQuantGemm(QuantizedRows x, int row) {
     }
 

@@ -97,6 +97,12 @@ public final class MatMul {
                 kernels.prepareGemmDots(out, out.dotRows[i]);
             }
         }
+        if (format == ActivationFormat.Q8_K && out.dotCount >= MIN_BATCHED_DOTS) {
+            // several generated rows may share the K-quant GEMM (see rowsOf)
+            for (int i = 0; i < out.dotCount; i++) {
+                kernels.prepareKQuantGemm(out, out.dotRows[i]);
+            }
+        }
     }
 
     /** Generated rows in one step from which Q8_0/Q4_0 weights take the batched kernel ({@link Kernels#gemmDots}). */
@@ -231,10 +237,17 @@ public final class MatMul {
     private void rowsOf(Tensor w, float[] out, int stride, int from, int to) {
         QuantizedRows x = jobInput;
         if (x.format == ActivationFormat.Q8_K) {
-            if (x.gemmCount > 0) {
+            boolean shared = x.dotCount >= MIN_BATCHED_DOTS && kernels.gemmEqualsDot(w.type(), x.cols);
+            if (x.gemmCount > 0 || shared) {
+                // with several generated rows whose dot kernel the GEMM reproduces, every row in one pass
+                int[] ts = shared ? x.allRows : x.gemmRows;
+                int count = shared ? x.rows : x.gemmCount;
                 for (int r = from; r < to; r += GEMM_TILE_ROWS) {
                     kernels.gemmKQuant(w.type(), w.data(), w.rowBytes() * r, w.rowBytes(),
-                            Math.min(GEMM_TILE_ROWS, to - r), x, out, stride, r);
+                            Math.min(GEMM_TILE_ROWS, to - r), x, ts, count, out, stride, r);
+                }
+                if (shared) {
+                    return;
                 }
             }
             for (int r = from; r < to; r++) {

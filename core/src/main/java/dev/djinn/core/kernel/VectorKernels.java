@@ -672,7 +672,8 @@ final class VectorKernels extends ScalarKernels {
         int xdo = row * blocks;
         int xso = row * (x.cols / 16);
         FloatVector acc = FloatVector.zero(QF);
-        float minSum = 0f;
+        // ggml's min term: four lanes, lane i the exact m(2i) * sum(2i) + m(2i+1) * sum(2i+1) of each block
+        float m0 = 0f, m1 = 0f, m2 = 0f, m3 = 0f;
         for (int b = 0; b < blocks; b++) {
             long blk = wOff + 144L * b;
             // the twelve scale bytes hold eight 6-bit scales and eight 6-bit mins (ggml's get_scale_min_k4)
@@ -697,24 +698,30 @@ final class VectorKernels extends ScalarKernels {
                 }
             }
             float dx = x.scales[xdo + b];
-            acc = ((FloatVector) isum.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(QF, f16(w, blk) * dx), acc);
-            minSum += f16(w, blk + 2) * dx * q4kMins(mLo, mHi, bsums, xso + 16 * b);
+            acc = ((FloatVector) isum.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(QF, dx * f16(w, blk)), acc);
+            float dmin = -dx * f16(w, blk + 2);
+            int s = xso + 16 * b;
+            m0 = Math.fma(q4kMinPair(mLo, bsums, s, 0), dmin, m0);
+            m1 = Math.fma(q4kMinPair(mLo, bsums, s, 1), dmin, m1);
+            m2 = Math.fma(q4kMinPair(mHi, bsums, s, 2), dmin, m2);
+            m3 = Math.fma(q4kMinPair(mHi, bsums, s, 3), dmin, m3);
         }
         // sumQ written out: as a call it is not inlined into this (large) method, which boxes acc
         float total = QF.length() == 4 ? (acc.lane(0) + acc.lane(2)) + (acc.lane(1) + acc.lane(3))
                 : ((acc.lane(0) + acc.lane(4)) + (acc.lane(2) + acc.lane(6)))
                 + ((acc.lane(1) + acc.lane(5)) + (acc.lane(3) + acc.lane(7)));
-        return total - minSum;
+        return total + ((m0 + m2) + (m1 + m3));
     }
 
-    /** Sum over the eight sub-blocks of min times the activations' sum (scalar: kept out of the vector method). */
-    private static int q4kMins(int mLo, int mHi, short[] bsums, int off) {
-        int msum = 0;
-        for (int j = 0; j < 8; j++) {
-            int m = ((j < 4 ? mLo : mHi) >>> (8 * (j & 3))) & 0xff;
-            msum += m * (bsums[off + 2 * j] + bsums[off + 2 * j + 1]);
-        }
-        return msum;
+    /**
+     * Sub-blocks 2i and 2i+1's mins (bytes of {@code mins}, which holds sub-blocks 0-3 or 4-7) times their
+     * activation sums: one lane of ggml's min term.
+     */
+    private static int q4kMinPair(int mins, short[] bsums, int off, int i) {
+        int shift = 16 * (i & 1);
+        int j = 2 * i;
+        return ((mins >>> shift) & 0xff) * (bsums[off + 2 * j] + bsums[off + 2 * j + 1])
+                + ((mins >>> (shift + 8)) & 0xff) * (bsums[off + 2 * j + 2] + bsums[off + 2 * j + 3]);
     }
 
     /**
@@ -761,68 +768,51 @@ final class VectorKernels extends ScalarKernels {
     private float dotQ6_KWide(MemorySegment w, long wOff, QuantizedRows x, int row) {
         int blocks = x.cols / 256;
         short[] wide = x.wide;
-        short[] bsums = x.sums;
         int xo = row * x.cols;
         int xdo = row * blocks;
-        int xso = row * (x.cols / 16);
         FloatVector acc = FloatVector.zero(QF);
-        float correction = 0f;
         for (int b = 0; b < blocks; b++) {
             long blk = wOff + 210L * b;
             long sc = blk + 192;
             IntVector isum = IntVector.zero(QI);
-            int offset = q6kOffset(w, sc, bsums, xso + 16 * b);
             for (int half = 0; half < 2; half++) {
                 long ql = blk + 64L * half;
                 int base = xo + 256 * b + 128 * half;
                 ShortVector a = ShortVector.fromMemorySegment(QS, w, ql, LE);
                 ShortVector c = ShortVector.fromMemorySegment(QS, w, ql + 32, LE);
                 ShortVector h = ShortVector.fromMemorySegment(QS, w, blk + 128 + 32L * half, LE);
+                ShortVector h4 = h.lanewise(VectorOperators.LSHL, 4);
                 IntVector scales = (IntVector) jdk.incubator.vector.ByteVector.fromMemorySegment(
                         jdk.incubator.vector.ByteVector.SPECIES_64, w, sc + 8 * half, LE).convertShape(VectorOperators.B2I, QI, 0);
                 for (int k = 0; k < 4; k++) {
                     ShortVector src = (k & 1) == 0 ? a : c;
                     int shift = 4 * (k >> 1);
                     ShortVector even = src.lanewise(VectorOperators.LSHR, shift).and((short) 0x0F)
-                            .or(h.lanewise(VectorOperators.LSHL, 4).lanewise(VectorOperators.LSHR, 2 * k).and((short) 0x30));
+                            .or(h4.lanewise(VectorOperators.LSHR, 2 * k).and((short) 0x30)).sub((short) 32);
                     ShortVector odd = src.lanewise(VectorOperators.LSHR, 8 + shift).and((short) 0x0F)
-                            .or(h.lanewise(VectorOperators.LSHR, 4 + 2 * k).and((short) 0x30));
+                            .or(h.lanewise(VectorOperators.LSHR, 4 + 2 * k).and((short) 0x30)).sub((short) 32);
                     int e = base + 32 * k;
                     IntVector scale = scales.rearrange(k == 0 ? SCALES_0 : k == 1 ? SCALES_1 : k == 2 ? SCALES_2 : SCALES_3);
                     isum = isum.add(widenPairsQ(even.mul(ShortVector.fromArray(QS, wide, e))
                             .add(odd.mul(ShortVector.fromArray(QS, wide, e + 16)))).mul(scale));
                 }
             }
-            float d = f16(w, blk + 208) * x.scales[xdo + b];
-            acc = ((FloatVector) isum.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(QF, d), acc);
-            correction += d * (32 * offset);
+            acc = ((FloatVector) isum.convert(VectorOperators.I2F, 0))
+                    .fma(FloatVector.broadcast(QF, x.scales[xdo + b] * f16(w, blk + 208)), acc);
         }
-        return sumQ(acc) - correction;
-    }
-
-    /** Sum over a block's sixteen groups of scale times the activations' sum (scalar: kept out of the vector loops). */
-    private static int q6kOffset(MemorySegment w, long sc, short[] bsums, int off) {
-        int offset = 0;
-        for (int g = 0; g < 16; g++) {
-            offset += w.get(I8, sc + g) * bsums[off + g];
-        }
-        return offset;
+        return sumQ(acc);
     }
 
     private float dotQ6_KNarrow(MemorySegment w, long wOff, QuantizedRows x, int row) {
         int blocks = x.cols / 256;
         short[] wide = x.wide;
-        short[] bsums = x.sums;
         int xo = row * x.cols;
         int xdo = row * blocks;
-        int xso = row * (x.cols / 16);
         FloatVector acc = FloatVector.zero(NF);
-        float correction = 0f;
         for (int b = 0; b < blocks; b++) {
             long blk = wOff + 210L * b;
             long sc = blk + 192;
             IntVector isum = IntVector.zero(NI);
-            int offset = q6kOffset(w, sc, bsums, xso + 16 * b);
             for (int half = 0; half < 2; half++) {
                 long ql = blk + 64L * half;
                 long qh = blk + 128 + 32L * half;
@@ -838,21 +828,21 @@ final class VectorKernels extends ScalarKernels {
                         ShortVector src = (k & 1) == 0 ? a : c;
                         int shift = 4 * (k >> 1);
                         ShortVector even = src.lanewise(VectorOperators.LSHR, shift).and((short) 0x0F)
-                                .or(h.lanewise(VectorOperators.LSHR, 2 * k).and((short) 0x03).lanewise(VectorOperators.LSHL, 4));
+                                .or(h.lanewise(VectorOperators.LSHR, 2 * k).and((short) 0x03).lanewise(VectorOperators.LSHL, 4))
+                                .sub((short) 32);
                         ShortVector odd = src.lanewise(VectorOperators.LSHR, 8 + shift).and((short) 0x0F)
-                                .or(h.lanewise(VectorOperators.LSHR, 8 + 2 * k).and((short) 0x03).lanewise(VectorOperators.LSHL, 4));
+                                .or(h.lanewise(VectorOperators.LSHR, 8 + 2 * k).and((short) 0x03).lanewise(VectorOperators.LSHL, 4))
+                                .sub((short) 32);
                         int e = base + 8 * g + 32 * k;
                         isum = isum.add(widenPairsN(even.mul(ShortVector.fromArray(NS, wide, e))
                                 .add(odd.mul(ShortVector.fromArray(NS, wide, e + 16)))).mul(w.get(I8, sc + 8 * half + g + 2 * k)));
                     }
                 }
             }
-            float d = f16(w, blk + 208) * x.scales[xdo + b];
-            acc = ((FloatVector) isum.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(NF, d), acc);
-            // values are stored +32: subtract 32 * scale * (sum of x) for each group of 16
-            correction += d * (32 * offset);
+            acc = ((FloatVector) isum.convert(VectorOperators.I2F, 0))
+                    .fma(FloatVector.broadcast(NF, x.scales[xdo + b] * f16(w, blk + 208)), acc);
         }
-        return sumN(acc) - correction;
+        return sumN(acc);
     }
 
 
@@ -861,11 +851,18 @@ final class VectorKernels extends ScalarKernels {
     /**
      * F16: {@link #dotF16} and {@link #lanesDot} both run one accumulator over the lanes and then {@link #sumF},
      * on the same exactly converted weights, when no columns are left over. (F32's dot has four accumulators,
-     * BF16's is the scalar one.)
+     * BF16's is the scalar one.) Q4_K and Q6_K: {@link #gemmKQuant} and the dot kernels both follow ggml's AVX2
+     * arithmetic, lane for lane.
      */
     @Override
     public boolean gemmEqualsDot(dev.djinn.core.tensor.GgmlType type, int cols) {
-        return type == dev.djinn.core.tensor.GgmlType.F16 && cols % LANES == 0;
+        return switch (type) {
+            case F16 -> cols % LANES == 0;
+            // gemmKQuant: the dot kernels' integer lanes, scaling and sums (Q6_K: with whole-block spans)
+            case Q4_K -> true;
+            case Q6_K -> QF.length() >= 8;
+            default -> false;
+        };
     }
 
     @Override
@@ -1131,10 +1128,10 @@ final class VectorKernels extends ScalarKernels {
 
     @Override
     public void gemmKQuant(dev.djinn.core.tensor.GgmlType type, MemorySegment w, long wOff, long rowBytes, int rows,
-                           QuantizedRows x, float[] out, int outStride, int outCol) {
+                           QuantizedRows x, int[] ts, int count, float[] out, int outStride, int outCol) {
         boolean q4k = type == dev.djinn.core.tensor.GgmlType.Q4_K;
         if (!q4k && type != dev.djinn.core.tensor.GgmlType.Q6_K) {
-            super.gemmKQuant(type, w, wOff, rowBytes, rows, x, out, outStride, outCol);
+            super.gemmKQuant(type, w, wOff, rowBytes, rows, x, ts, count, out, outStride, outCol);
             return;
         }
         int n = x.cols;
@@ -1159,8 +1156,6 @@ final class VectorKernels extends ScalarKernels {
                 decodeQ6KTile(w, off, blocks, tile, r * n, dOff + r * spans, spans / blocks);
             }
         }
-        int[] ts = x.gemmRows;
-        int count = x.gemmCount;
         int r = 0;
         for (; r + 3 < rows; r += 4) {
             int t = 0;

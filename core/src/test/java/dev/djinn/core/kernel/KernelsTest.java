@@ -182,10 +182,14 @@ class KernelsTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = GgmlType.class, names = {"Q8_0", "Q4_0", "F16", "BF16", "F32"})
+    @EnumSource(value = GgmlType.class, names = {"Q8_0", "Q4_0", "F16", "BF16", "F32", "Q4_K", "Q6_K"})
     void batchedGeneratedRowsEqualTheDotKernelBitForBit(GgmlType type) {
         // an even and an odd number of blocks; for float types also a row no vector width divides
-        int[] lengths = type.blockSize() == 1 ? new int[] {2048, 32 * 7, 100} : new int[] {2048, 32 * 7};
+        int[] lengths = switch (type) {
+            case F16, BF16, F32 -> new int[] {2048, 32 * 7, 100};
+            case Q4_K, Q6_K -> new int[] {2048, 256 * 3};
+            default -> new int[] {2048, 32 * 7};
+        };
         for (int n : lengths) {
             int rows = 21;
             long rowBytes = type.rowBytes(n);
