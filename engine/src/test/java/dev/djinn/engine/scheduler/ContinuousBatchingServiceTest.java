@@ -17,6 +17,8 @@ import dev.djinn.engine.service.QueueFullException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -42,19 +44,60 @@ class ContinuousBatchingServiceTest {
     }
 
     private static ContinuousBatchingService service(int slots, int queue, long budget) {
-        ModelInfo info = new ModelInfo("stories260K", "llama", 256, model.config().vocabSize(), null, "<s>", "</s>");
+        return service(model, slots, queue, budget);
+    }
+
+    private static ContinuousBatchingService service(LocalModel model, int slots, int queue, long budget) {
+        ModelInfo info = new ModelInfo("test", "llama", 256, model.config().vocabSize(), null, "<s>", "</s>");
         return new ContinuousBatchingService(new LocalStepExecutor(model, KvCacheType.F32), model.tokenizer(), info,
                 new ContinuousBatchingService.Options(slots, queue, budget, 256, 16),
                 ContinuousBatchingService.Listener.NONE);
     }
 
     private static GenerationRequest request(String prompt, SamplingParams sampling, int n) {
+        return request(model, prompt, sampling, n);
+    }
+
+    private static GenerationRequest request(LocalModel model, String prompt, SamplingParams sampling, int n) {
         return new GenerationRequest(model.tokenizer().encode(prompt, true, false), sampling, n, List.of(), false, -1);
     }
 
     private static GenerationResult alone(GenerationRequest r) {
+        return alone(model, r);
+    }
+
+    private static GenerationResult alone(LocalModel model, GenerationRequest r) {
         try (LocalSequence seq = new LocalSequence(model, 256, KvCacheType.F32)) {
             return new Generator(model.tokenizer(), 64).generate(r, seq, TokenSink.IGNORE);
+        }
+    }
+
+    /**
+     * Each weight type's batched path for generated rows (Q8_0/Q4_0: gemmDots; F16: the float GEMM; Q4_K/Q6_K:
+     * the K-quant GEMM) must give every request exactly its tokens alone, whatever shares its steps.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"stories260K-q8_0.gguf", "stories260K-q4_0.gguf", "stories260K-f16.gguf",
+            "llama-kquant-random-q4_k_m.gguf", "llama-kquant-random-q6_k.gguf"})
+    void batchedStepsGiveSoloOutputsOnEveryWeightType(String file) throws Exception {
+        try (LocalModel m = LocalModel.open(ReferenceData.model(file), 2, 64)) {
+            List<GenerationRequest> reqs = new ArrayList<>();
+            List<GenerationResult> solo = new ArrayList<>();
+            for (int i = 0; i < 8; i++) {
+                SamplingParams p = i % 2 == 0 ? SamplingParams.GREEDY : SamplingParams.DEFAULTS.withSeed(2000 + i);
+                reqs.add(request(m, PROMPTS[i % PROMPTS.length], p, 16 + 2 * i));
+                solo.add(alone(m, reqs.getLast()));
+            }
+            try (ContinuousBatchingService svc = service(m, 8, 64, 1L << 30)) {
+                List<GenerationHandle> handles = new ArrayList<>();
+                for (GenerationRequest r : reqs) {
+                    handles.add(svc.submit(r, e -> true));
+                }
+                for (int i = 0; i < reqs.size(); i++) {
+                    GenerationResult got = handles.get(i).result().get(60, TimeUnit.SECONDS);
+                    assertThat(got.tokens()).as("%s request %d", file, i).containsExactly(solo.get(i).tokens());
+                }
+            }
         }
     }
 
