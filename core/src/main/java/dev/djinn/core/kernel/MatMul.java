@@ -86,7 +86,8 @@ public final class MatMul {
                     kernels.quantizeQ8_K(x, off, n, out.quants, off, out.scales, r * (n / 256),
                             out.sums, r * (n / 16));
                     widen(out, off, n);
-                    if (prompt != null && prompt[r]) {
+                    // prompt rows, and generated rows when several may share the K-quant GEMM (see rowsOf)
+                    if ((prompt != null && prompt[r]) || out.dotCount >= MIN_BATCHED_DOTS) {
                         kernels.prepareKQuantGemm(out, r);
                     }
                 }
@@ -95,12 +96,6 @@ public final class MatMul {
         if (format == ActivationFormat.Q8_0 && out.dotCount >= MIN_BATCHED_DOTS) {
             for (int i = 0; i < out.dotCount; i++) {
                 kernels.prepareGemmDots(out, out.dotRows[i]);
-            }
-        }
-        if (format == ActivationFormat.Q8_K && out.dotCount >= MIN_BATCHED_DOTS) {
-            // several generated rows may share the K-quant GEMM (see rowsOf)
-            for (int i = 0; i < out.dotCount; i++) {
-                kernels.prepareKQuantGemm(out, out.dotRows[i]);
             }
         }
     }
@@ -236,10 +231,10 @@ public final class MatMul {
 
     private void rowsOf(Tensor w, float[] out, int stride, int from, int to) {
         QuantizedRows x = jobInput;
+        // several generated rows whose dot kernel the GEMM reproduces bit for bit: every row in one GEMM pass
+        boolean shared = x.dotCount >= MIN_BATCHED_DOTS && kernels.gemmEqualsDot(w.type(), x.cols);
         if (x.format == ActivationFormat.Q8_K) {
-            boolean shared = x.dotCount >= MIN_BATCHED_DOTS && kernels.gemmEqualsDot(w.type(), x.cols);
             if (x.gemmCount > 0 || shared) {
-                // with several generated rows whose dot kernel the GEMM reproduces, every row in one pass
                 int[] ts = shared ? x.allRows : x.gemmRows;
                 int count = shared ? x.rows : x.gemmCount;
                 for (int r = from; r < to; r += GEMM_TILE_ROWS) {
@@ -270,8 +265,7 @@ public final class MatMul {
             }
             return;
         }
-        if (x.dotCount >= MIN_BATCHED_DOTS && kernels.gemmEqualsDot(w.type(), x.cols)) {
-            // the same kernel gives generated rows their dot kernel's bits: every row of the step in one pass
+        if (shared) {
             floatRows(w, out, stride, from, to, x.allRows, x.rows);
             return;
         }

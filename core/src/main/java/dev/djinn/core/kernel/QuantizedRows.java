@@ -41,7 +41,7 @@ public final class QuantizedRows {
      */
     float[] exactQ4;
     float[] pairScales;
-    /** Q8_K prompt rows: per block, the sums of the quantized values of sub-blocks 0, 2, 4, 6, 1, 3, 5, 7. */
+    /** Q8_K rows prepared for the K-quant GEMM: per block, the sums of sub-blocks 0, 2, 4, 6, 1, 3, 5, 7. */
     final float[] groupSums;
     ActivationFormat format;
     int rows;

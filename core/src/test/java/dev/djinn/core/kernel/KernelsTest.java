@@ -68,12 +68,9 @@ class KernelsTest {
         int n = 512;
         int rows = 37; // not a multiple of any tile
         int tokens = 5;
-        long rowBytes = type.rowBytes(n);
-        MemorySegment w = Arena.ofAuto().allocate(rowBytes * rows);
-        for (int r = 0; r < rows; r++) {
-            MemorySegment.copy(randomBlocks(type, n), 0, w, r * rowBytes, rowBytes);
-        }
-        dev.djinn.core.tensor.Tensor t = new dev.djinn.core.tensor.Tensor("w", type, new long[] {n, rows}, w);
+        dev.djinn.core.tensor.Tensor t = randomMatrix(type, n, rows);
+        MemorySegment w = t.data();
+        long rowBytes = t.rowBytes();
         QuantizedRows in = new QuantizedRows(n, tokens);
         try (ComputePool pool = new ComputePool(2)) {
             MatMul mm = new MatMul(kernels, pool);
@@ -192,12 +189,7 @@ class KernelsTest {
         };
         for (int n : lengths) {
             int rows = 21;
-            long rowBytes = type.rowBytes(n);
-            MemorySegment w = Arena.ofAuto().allocate(rowBytes * rows);
-            for (int r = 0; r < rows; r++) {
-                MemorySegment.copy(randomBlocks(type, n), 0, w, r * rowBytes, rowBytes);
-            }
-            dev.djinn.core.tensor.Tensor t = new dev.djinn.core.tensor.Tensor("w", type, new long[] {n, rows}, w);
+            dev.djinn.core.tensor.Tensor t = randomMatrix(type, n, rows);
             for (int tokens : new int[] {2, 3, 4, 7, 9}) {
                 float[] x = randomFloats(tokens * n, 4f);
                 boolean[] prompt = new boolean[tokens];
@@ -231,12 +223,9 @@ class KernelsTest {
         int n = 1024;
         int rows = 23; // four-row tiles and a remainder
         int tokens = 5; // two-token tiles and a remainder
-        long rowBytes = type.rowBytes(n);
-        MemorySegment w = Arena.ofAuto().allocate(rowBytes * rows);
-        for (int r = 0; r < rows; r++) {
-            MemorySegment.copy(randomBlocks(type, n), 0, w, r * rowBytes, rowBytes);
-        }
-        dev.djinn.core.tensor.Tensor t = new dev.djinn.core.tensor.Tensor("w", type, new long[] {n, rows}, w);
+        dev.djinn.core.tensor.Tensor t = randomMatrix(type, n, rows);
+        MemorySegment w = t.data();
+        long rowBytes = t.rowBytes();
         float[] x = randomFloats(tokens * n, 3f);
         boolean[] allPrompt = new boolean[tokens];
         java.util.Arrays.fill(allPrompt, true);
@@ -356,6 +345,16 @@ class KernelsTest {
             x[i] = (float) (random.nextGaussian() * scale);
         }
         return x;
+    }
+
+    /** A weight matrix of {@code rows} rows of {@link #randomBlocks}. */
+    private dev.djinn.core.tensor.Tensor randomMatrix(GgmlType type, int n, int rows) {
+        long rowBytes = type.rowBytes(n);
+        MemorySegment w = Arena.ofAuto().allocate(rowBytes * rows);
+        for (int r = 0; r < rows; r++) {
+            MemorySegment.copy(randomBlocks(type, n), 0, w, r * rowBytes, rowBytes);
+        }
+        return new dev.djinn.core.tensor.Tensor("w", type, new long[] {n, rows}, w);
     }
 
     /** Random but valid blocks: random bytes, with every scale field set to a finite half-precision value. */
