@@ -57,7 +57,9 @@ public final class ComputePool implements AutoCloseable {
             return;
         }
         int threads = threads();
-        int c = Math.max(Math.max(1, minChunk), (n + threads * 4 - 1) / (threads * 4));
+        int min = Math.max(1, minChunk);
+        // chunks are whole multiples of minChunk, so every chunk starts at a multiple of it
+        int c = Math.max(min, ((n + threads * 4 - 1) / (threads * 4) + min - 1) / min * min);
         if (threads == 1 || c >= n) {
             task.run(0, n);
             return;

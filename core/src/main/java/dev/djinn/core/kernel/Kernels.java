@@ -119,6 +119,20 @@ public interface Kernels {
         }
     }
 
+    /** Whether {@link #dotQ4_0Packed} is implemented (then Q4_0 matrices are worth packing). */
+    default boolean packsQ4_0() {
+        return false;
+    }
+
+    /**
+     * The four rows of a {@link PackedQ4_0} group (at {@code groupOff} in {@code packed}) times activation row
+     * {@code row} of {@code x} (Q8_0), into {@code out[outOff .. outOff + 4)}: each result identical to
+     * {@link #dotQ4_0} on the row's GGUF bytes. Only when {@link #packsQ4_0()}.
+     */
+    default void dotQ4_0Packed(MemorySegment packed, long groupOff, QuantizedRows x, int row, float[] out, int outOff) {
+        throw new UnsupportedOperationException(name() + " has no packed Q4_0 kernel");
+    }
+
     /** Prepares generated row {@code row} of {@code x} (Q8_0) for {@link #gemmDots}. */
     default void prepareGemmDots(QuantizedRows x, int row) {
     }

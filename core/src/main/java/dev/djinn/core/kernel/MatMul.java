@@ -78,6 +78,7 @@ public final class MatMul {
                     pairUp(out, off, n);
                     blockSums(out, r, n);
                     laneSums(out, r, n);
+                    pairScales(out, r, n);
                     if (prompt != null && prompt[r]) {
                         kernels.prepareFloatGemm(out, r);
                     }
@@ -120,6 +121,16 @@ public final class MatMul {
                     sum += q[base + m] + q[base + 16 + m];
                 }
                 s[row * (n / 8) + 8 * p + j] = 8 * sum;
+            }
+        }
+    }
+
+    /** Q8_0 format: {@link QuantizedRows#pairDx}, each pair of blocks' scales alternating over eight lanes. */
+    private static void pairScales(QuantizedRows out, int row, int n) {
+        int pairs = n / 64;
+        for (int p = 0; p < pairs; p++) {
+            for (int j = 0; j < 8; j++) {
+                out.pairDx[row * (n / 8) + 8 * p + j] = out.scales[row * (n / 32) + 2 * p + (j & 1)];
             }
         }
     }
@@ -282,12 +293,41 @@ public final class MatMul {
         }
         int[] dots = x.dotRows;
         int r = from;
+        if (w.packed() != null) {
+            r = packedRows(w, out, stride, from, to);
+        }
         for (; r < to; r++) {
             for (int i = 0; i < x.dotCount; i++) {
                 int b = dots[i];
                 out[b * stride + r] = dotRow(w, r, x, b);
             }
         }
+    }
+
+    /**
+     * Generated rows times the packed groups of weight rows within [from, to); rows before the first whole
+     * group are done one by one from the GGUF bytes. Returns the first row not done.
+     */
+    private int packedRows(Tensor w, float[] out, int stride, int from, int to) {
+        QuantizedRows x = jobInput;
+        int[] dots = x.dotRows;
+        int r = from;
+        for (; r < to && r % PackedQ4_0.GROUP_ROWS != 0; r++) {
+            for (int i = 0; i < x.dotCount; i++) {
+                int b = dots[i];
+                out[b * stride + r] = dotRow(w, r, x, b);
+            }
+        }
+        int end = Math.min(to, PackedQ4_0.packedRows(w));
+        long groupBytes = PackedQ4_0.groupBytes(w.rowBytes());
+        for (; r + PackedQ4_0.GROUP_ROWS <= end; r += PackedQ4_0.GROUP_ROWS) {
+            long g = groupBytes * (r / PackedQ4_0.GROUP_ROWS);
+            for (int i = 0; i < x.dotCount; i++) {
+                int b = dots[i];
+                kernels.dotQ4_0Packed(w.packed(), g, x, b, out, b * stride + r);
+            }
+        }
+        return r;
     }
 
     /** Prompt rows of weight rows [from, to) through the float matrix-matrix kernel. */

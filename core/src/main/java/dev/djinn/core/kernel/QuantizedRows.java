@@ -34,6 +34,8 @@ public final class QuantizedRows {
      * pair kernel multiplies, so that kernel subtracts Q4_0's +8 offset per lane (see {@code VectorKernels}).
      */
     final int[] laneSums;
+    /** Q8_0 format, per pair of blocks: the two scales alternating over eight lanes (for packed Q4_0). */
+    final float[] pairDx;
     /**
      * Batched generated rows (Q8_0 format): the quantized values as floats in the order of the matrix-matrix
      * kernel for Q4_0 weights, and per pair of blocks the two scales spread over the lanes they scale. Made
@@ -64,6 +66,7 @@ public final class QuantizedRows {
         this.wide = new short[cols * capacity];
         this.pairs = new short[cols * capacity];
         this.laneSums = new int[(cols / 8) * capacity];
+        this.pairDx = new float[(cols / 8) * capacity];
         this.groupSums = new float[(cols / 32) * capacity];
         this.gemmRows = new int[capacity];
         this.dotRows = new int[capacity];

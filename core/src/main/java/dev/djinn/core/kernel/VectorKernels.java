@@ -321,6 +321,107 @@ final class VectorKernels extends ScalarKernels {
         return sumQ(acc) + tail;
     }
 
+    @Override
+    public boolean packsQ4_0() {
+        return QSHORTS == 16;
+    }
+
+    /** For {@link #dotQ4_0Packed}: lanes 0-3 take a row's first scale of a group, lanes 4-7 its second. */
+    private static final jdk.incubator.vector.VectorShuffle<Float> ROW0_SCALES = rowScales(0);
+    private static final jdk.incubator.vector.VectorShuffle<Float> ROW1_SCALES = rowScales(1);
+    private static final jdk.incubator.vector.VectorShuffle<Float> ROW2_SCALES = rowScales(2);
+    private static final jdk.incubator.vector.VectorShuffle<Float> ROW3_SCALES = rowScales(3);
+
+    private static jdk.incubator.vector.VectorShuffle<Float> rowScales(int r) {
+        int[] idx = new int[QF.length()];
+        for (int i = 0; i < idx.length; i++) {
+            idx[i] = Math.min(2 * r + (i < idx.length / 2 ? 0 : 1), idx.length - 1);
+        }
+        return jdk.incubator.vector.VectorShuffle.fromArray(QF, idx, 0);
+    }
+
+    /**
+     * Four packed Q4_0 rows ({@link PackedQ4_0}, the group at {@code groupOff}) times activation row {@code row},
+     * into {@code out[outOff .. outOff + 4)}: per row exactly {@link #dotQ4_0Pairs}'s arithmetic, so the same
+     * bits. The four rows share the activation loads and one conversion of their eight scales per pair of
+     * blocks, and each row's nibbles come from one load. The four rows are written out: C2 would not inline a
+     * helper four times into one loop (it stops inlining past a node count, and the Vector API then boxes).
+     */
+    @Override
+    public void dotQ4_0Packed(MemorySegment packed, long groupOff, QuantizedRows x, int row, float[] out, int outOff) {
+        int npairs = x.cols / 64;
+        short[] pairs = x.pairs;
+        int[] laneSums = x.laneSums;
+        float[] pairDx = x.pairDx;
+        int xo = row * x.cols;
+        int lso = row * (x.cols / 8);
+        FloatVector acc0 = FloatVector.zero(QF), acc1 = acc0, acc2 = acc0, acc3 = acc0;
+        for (int p = 0; p < npairs; p++) {
+            long g = groupOff + PackedQ4_0.GROUP_PAIR_BYTES * p;
+            int q = xo + 64 * p;
+            ShortVector x0 = ShortVector.fromArray(QS, pairs, q);
+            ShortVector x1 = ShortVector.fromArray(QS, pairs, q + 16);
+            ShortVector x2 = ShortVector.fromArray(QS, pairs, q + 32);
+            ShortVector x3 = ShortVector.fromArray(QS, pairs, q + 48);
+            IntVector ls = IntVector.fromArray(QI, laneSums, lso + 8 * p);
+            // the eight half-precision scales to floats (exact, subnormals included), times the activations'
+            IntVector h = (IntVector) ShortVector.fromMemorySegment(NS, packed, g, LE)
+                    .convertShape(VectorOperators.S2I, QI, 0);
+            FloatVector magnitude = h.and(0x7fff).lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(0x1p112f);
+            FloatVector scales = magnitude.reinterpretAsInts().or(h.and(0x8000).lanewise(VectorOperators.LSHL, 16))
+                    .reinterpretAsFloats().mul(FloatVector.fromArray(QF, pairDx, lso + 8 * p));
+
+            IntVector v = IntVector.fromMemorySegment(QI, packed, g + 16, LE);
+            IntVector pi = v.and(0x000F000F).reinterpretAsShorts().mul(x0)
+                    .add(v.lanewise(VectorOperators.LSHR, 4).and(0x000F000F).reinterpretAsShorts().mul(x1))
+                    .add(v.lanewise(VectorOperators.LSHR, 8).and(0x000F000F).reinterpretAsShorts().mul(x2))
+                    .add(v.lanewise(VectorOperators.LSHR, 12).and(0x000F000F).reinterpretAsShorts().mul(x3))
+                    .reinterpretAsInts();
+            IntVector lanes = pi.add(pi.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).sub(ls);
+            acc0 = ((FloatVector) lanes.convert(VectorOperators.I2F, 0)).fma(scales.rearrange(ROW0_SCALES), acc0);
+
+            v = IntVector.fromMemorySegment(QI, packed, g + 48, LE);
+            pi = v.and(0x000F000F).reinterpretAsShorts().mul(x0)
+                    .add(v.lanewise(VectorOperators.LSHR, 4).and(0x000F000F).reinterpretAsShorts().mul(x1))
+                    .add(v.lanewise(VectorOperators.LSHR, 8).and(0x000F000F).reinterpretAsShorts().mul(x2))
+                    .add(v.lanewise(VectorOperators.LSHR, 12).and(0x000F000F).reinterpretAsShorts().mul(x3))
+                    .reinterpretAsInts();
+            lanes = pi.add(pi.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).sub(ls);
+            acc1 = ((FloatVector) lanes.convert(VectorOperators.I2F, 0)).fma(scales.rearrange(ROW1_SCALES), acc1);
+
+            v = IntVector.fromMemorySegment(QI, packed, g + 80, LE);
+            pi = v.and(0x000F000F).reinterpretAsShorts().mul(x0)
+                    .add(v.lanewise(VectorOperators.LSHR, 4).and(0x000F000F).reinterpretAsShorts().mul(x1))
+                    .add(v.lanewise(VectorOperators.LSHR, 8).and(0x000F000F).reinterpretAsShorts().mul(x2))
+                    .add(v.lanewise(VectorOperators.LSHR, 12).and(0x000F000F).reinterpretAsShorts().mul(x3))
+                    .reinterpretAsInts();
+            lanes = pi.add(pi.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).sub(ls);
+            acc2 = ((FloatVector) lanes.convert(VectorOperators.I2F, 0)).fma(scales.rearrange(ROW2_SCALES), acc2);
+
+            v = IntVector.fromMemorySegment(QI, packed, g + 112, LE);
+            pi = v.and(0x000F000F).reinterpretAsShorts().mul(x0)
+                    .add(v.lanewise(VectorOperators.LSHR, 4).and(0x000F000F).reinterpretAsShorts().mul(x1))
+                    .add(v.lanewise(VectorOperators.LSHR, 8).and(0x000F000F).reinterpretAsShorts().mul(x2))
+                    .add(v.lanewise(VectorOperators.LSHR, 12).and(0x000F000F).reinterpretAsShorts().mul(x3))
+                    .reinterpretAsInts();
+            lanes = pi.add(pi.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).sub(ls);
+            acc3 = ((FloatVector) lanes.convert(VectorOperators.I2F, 0)).fma(scales.rearrange(ROW3_SCALES), acc3);
+        }
+        // sumQ's order, written out: a call here would not be inlined, and its vector argument would be boxed
+        FloatVector h0 = acc0.add(acc0.rearrange(SWAP_HALVES));
+        FloatVector h1 = acc1.add(acc1.rearrange(SWAP_HALVES));
+        FloatVector h2 = acc2.add(acc2.rearrange(SWAP_HALVES));
+        FloatVector h3 = acc3.add(acc3.rearrange(SWAP_HALVES));
+        out[outOff] = (h0.lane(0) + h0.lane(2)) + (h0.lane(1) + h0.lane(3));
+        out[outOff + 1] = (h1.lane(0) + h1.lane(2)) + (h1.lane(1) + h1.lane(3));
+        out[outOff + 2] = (h2.lane(0) + h2.lane(2)) + (h2.lane(1) + h2.lane(3));
+        out[outOff + 3] = (h3.lane(0) + h3.lane(2)) + (h3.lane(1) + h3.lane(3));
+    }
+
+    /** Lane i and lane i + 4 swapped (eight lanes). */
+    private static final jdk.incubator.vector.VectorShuffle<Float> SWAP_HALVES =
+            jdk.incubator.vector.VectorShuffle.fromOp(QF, i -> (i + QF.length() / 2) % QF.length());
+
     /** One Q4_0 block at 128 bits (the odd block out of {@link #dotQ4_0Pairs}). */
     private static float q4_0Block(MemorySegment w, long blk, QuantizedRows x, int q, int xdi) {
         short[] wide = x.wide;

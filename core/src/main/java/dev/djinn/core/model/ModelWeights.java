@@ -2,6 +2,8 @@ package dev.djinn.core.model;
 
 import dev.djinn.core.DjinnException;
 import dev.djinn.core.gguf.GgufFile;
+import dev.djinn.core.kernel.Kernels;
+import dev.djinn.core.kernel.PackedQ4_0;
 import dev.djinn.core.tensor.Dequantizer;
 import dev.djinn.core.tensor.Tensor;
 
@@ -19,6 +21,28 @@ public record ModelWeights(
 
     public LayerWeights layer(int absoluteLayer) {
         return layers[absoluteLayer - range.start()];
+    }
+
+    /**
+     * These weights with every matrix the kernels have a packed form for packed (see {@link PackedQ4_0}); the
+     * same weights when they have none. The token embedding stays as it is: a token reads one row of it.
+     */
+    public ModelWeights packedFor(Kernels kernels) {
+        if (!kernels.packsQ4_0()) {
+            return this;
+        }
+        LayerWeights[] packedLayers = new LayerWeights[layers.length];
+        for (int i = 0; i < layers.length; i++) {
+            LayerWeights l = layers[i];
+            packedLayers[i] = new LayerWeights(l.attnNorm(), packed(l.wq()), packed(l.wk()), packed(l.wv()),
+                    packed(l.wo()), l.bq(), l.bk(), l.bv(), l.qNorm(), l.kNorm(), l.ffnNorm(),
+                    packed(l.gate()), packed(l.up()), packed(l.down()));
+        }
+        return new ModelWeights(tokenEmbedding, outputNorm, packed(output), ropeFreqs, packedLayers, range);
+    }
+
+    private static Tensor packed(Tensor t) {
+        return t == null || t.packed() != null || !PackedQ4_0.packable(t) ? t : t.withPacked(PackedQ4_0.pack(t));
     }
 
     public static ModelWeights load(GgufFile file, ModelConfig config, LayerRange range) {

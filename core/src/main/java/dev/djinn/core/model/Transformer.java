@@ -68,7 +68,7 @@ public final class Transformer {
 
     public Transformer(ModelConfig cfg, ModelWeights weights, MatMul matmul, int maxBatch) {
         this.cfg = cfg;
-        this.weights = weights;
+        this.weights = weights.packedFor(matmul.kernels());
         this.matmul = matmul;
         this.kernels = matmul.kernels();
         this.maxBatch = maxBatch;
@@ -95,11 +95,11 @@ public final class Transformer {
         gateUpOut = new float[][] {hb, hb2};
         qkvStrides = new int[] {cfg.qDim(), cfg.kvDimK(), cfg.kvDimV()};
         gateUpStrides = new int[] {cfg.ffnDim(), cfg.ffnDim()};
-        int n = weights.layers().length;
+        int n = this.weights.layers().length;
         qkvWeights = new Tensor[n][];
         gateUpWeights = new Tensor[n][];
         for (int i = 0; i < n; i++) {
-            LayerWeights lw = weights.layers()[i];
+            LayerWeights lw = this.weights.layers()[i];
             qkvWeights[i] = new Tensor[] {lw.wq(), lw.wk(), lw.wv()};
             gateUpWeights[i] = new Tensor[] {lw.gate(), lw.up()};
         }

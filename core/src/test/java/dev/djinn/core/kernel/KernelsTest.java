@@ -217,6 +217,37 @@ class KernelsTest {
         }
     }
 
+    @Test
+    void packedQ4_0RowsEqualTheDotKernelBitForBit() {
+        // packing needs the 256-bit int8 kernels; narrower kernels must not claim it
+        assertThat(kernels.packsQ4_0()).isEqualTo(kernels.name().equals("vector-256") || kernels.name().equals("vector-512"));
+        org.junit.jupiter.api.Assumptions.assumeTrue(kernels.packsQ4_0());
+        for (int n : new int[] {2048, 64 * 3}) {
+            int rows = 23; // five groups of four and three rows left in the GGUF layout
+            dev.djinn.core.tensor.Tensor t = randomMatrix(GgmlType.Q4_0, n, rows);
+            // subnormal and negative half-precision scales too: the kernel converts them in vector lanes
+            t.data().set(I16, 0, (short) 0x0001);
+            t.data().set(I16, t.rowBytes() + 18, (short) 0x83ff);
+            dev.djinn.core.tensor.Tensor packed = t.withPacked(PackedQ4_0.pack(t));
+            assertThat(PackedQ4_0.packedRows(t)).isEqualTo(20);
+            try (ComputePool pool = new ComputePool(2)) {
+                MatMul mm = new MatMul(kernels, pool);
+                for (int tokens : new int[] {1, 3}) { // one generated row; several (the batched kernel, GGUF layout)
+                    QuantizedRows in = new QuantizedRows(n, tokens);
+                    mm.prepare(ActivationFormat.Q8_0, randomFloats(tokens * n, 4f), tokens, in);
+                    float[] out = new float[tokens * rows];
+                    mm.multiply(packed, in, out, rows);
+                    for (int b = 0; b < tokens; b++) {
+                        for (int r = 0; r < rows; r++) {
+                            assertThat(out[b * rows + r]).as("n=%d tokens=%d token %d row %d", n, tokens, b, r)
+                                    .isEqualTo(mm.dotRow(t, r, in, b));
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     @ParameterizedTest
     @EnumSource(value = GgmlType.class, names = {"Q4_K", "Q6_K"})
     void kQuantPromptGemmDoesNotDependOnTheBatchAndAgreesWithTheDotKernel(GgmlType type) {

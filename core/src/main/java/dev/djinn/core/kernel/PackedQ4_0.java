@@ -1,0 +1,83 @@
+package dev.djinn.core.kernel;
+
+import dev.djinn.core.tensor.GgmlType;
+import dev.djinn.core.tensor.Tensor;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/**
+ * Q4_0 weights repacked for the matrix-vector kernel, as llama.cpp repacks them for its CPU kernels: rows in
+ * groups of four, and per group and pair of blocks 144 bytes holding the eight half-precision scales
+ * (row 0 block 0, row 0 block 1, row 1 block 0, ... row 3 block 1) followed by each row's 32 quant bytes
+ * (block 0's 16, then block 1's 16). One vector load then reads a row's two blocks of nibbles, and one
+ * conversion gives the scales of all four rows, where the GGUF layout (18-byte blocks, scale first) needs a
+ * blend of two loads and two scalar conversions per row. Same bytes, same size, different order.
+ *
+ * <p>Only whole groups are packed: rows past the last multiple of four stay in the GGUF layout, and matrices
+ * whose rows are not whole pairs of blocks (a multiple of 64 values) are not packed.
+ */
+public final class PackedQ4_0 {
+    static final int GROUP_ROWS = 4;
+    static final int PAIR_VALUES = 64;
+    /** Bytes per group of four rows and pair of blocks. */
+    static final long GROUP_PAIR_BYTES = 8 * 2 + GROUP_ROWS * 32;
+    private static final long BLOCK_BYTES = 18;
+    private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED;
+
+    private PackedQ4_0() {
+    }
+
+    /** Off with {@code -Ddjinn.pack=false}: every kernel then reads the GGUF layout (for comparisons). */
+    private static final boolean ENABLED = Boolean.parseBoolean(System.getProperty("djinn.pack", "true"));
+
+    /** Whether a Q4_0 matrix of this shape is packed. */
+    public static boolean packable(Tensor t) {
+        return ENABLED && t.type() == GgmlType.Q4_0 && t.cols() % PAIR_VALUES == 0 && t.rows() >= GROUP_ROWS;
+    }
+
+    /** Rows in whole groups: the ones the packed copy holds. */
+    public static int packedRows(Tensor t) {
+        return t.rows() / GROUP_ROWS * GROUP_ROWS;
+    }
+
+    /** Bytes from one group of rows to the next (four GGUF rows' worth). */
+    static long groupBytes(long rowBytes) {
+        return GROUP_ROWS * rowBytes;
+    }
+
+    /**
+     * The packed copy of {@code t}'s whole groups of rows, in memory freed when it becomes unreachable.
+     * Reads each weight byte once.
+     */
+    public static MemorySegment pack(Tensor t) {
+        if (!packable(t)) {
+            throw new IllegalArgumentException(t + " cannot be packed");
+        }
+        int groups = t.rows() / GROUP_ROWS;
+        long rowBytes = t.rowBytes();
+        int pairs = t.cols() / PAIR_VALUES;
+        MemorySegment src = t.data();
+        MemorySegment dst = Arena.ofAuto().allocate(groups * groupBytes(rowBytes), 64);
+        for (int g = 0; g < groups; g++) {
+            long srcGroup = g * groupBytes(rowBytes);
+            long dstGroup = g * groupBytes(rowBytes);
+            for (int p = 0; p < pairs; p++) {
+                long out = dstGroup + p * GROUP_PAIR_BYTES;
+                for (int r = 0; r < GROUP_ROWS; r++) {
+                    long b0 = srcGroup + r * rowBytes + 2 * p * BLOCK_BYTES;
+                    long b1 = b0 + BLOCK_BYTES;
+                    dst.set(ValueLayout.JAVA_SHORT_UNALIGNED, out + 4L * r, src.get(ValueLayout.JAVA_SHORT_UNALIGNED, b0));
+                    dst.set(ValueLayout.JAVA_SHORT_UNALIGNED, out + 4L * r + 2, src.get(ValueLayout.JAVA_SHORT_UNALIGNED, b1));
+                    long q = out + 16 + 32L * r;
+                    dst.set(LONG, q, src.get(LONG, b0 + 2));
+                    dst.set(LONG, q + 8, src.get(LONG, b0 + 10));
+                    dst.set(LONG, q + 16, src.get(LONG, b1 + 2));
+                    dst.set(LONG, q + 24, src.get(LONG, b1 + 10));
+                }
+            }
+        }
+        return dst;
+    }
+}
