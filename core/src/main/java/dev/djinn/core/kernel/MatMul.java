@@ -268,8 +268,8 @@ public final class MatMul {
             // decoded tiles of about 128 KiB: they stay in L2 beside the activations of the rows passing them
             int tileRows = Math.clamp(32768 / x.cols, 2, GEMM_TILE_ROWS);
             for (int r = from; r < to; r += tileRows) {
-                kernels.gemmDots(w.type(), w.data(), w.rowBytes() * r, w.rowBytes(), Math.min(tileRows, to - r),
-                        x, out, stride, r);
+                int n = Math.min(tileRows, to - r);
+                kernels.gemmDots(w.type(), ggufRows(w, r, n), ggufOffset(w, r), w.rowBytes(), n, x, out, stride, r);
             }
             if (x.gemmCount > 0) {
                 promptRows(w, out, stride, from, to);
@@ -342,12 +342,37 @@ public final class MatMul {
         float[] tile = gemmTile(cols);
         for (int r = from; r < to; r += GEMM_TILE_ROWS) {
             int rows = Math.min(GEMM_TILE_ROWS, to - r);
+            MemorySegment data = ggufRows(w, r, rows);
+            long off = ggufOffset(w, r);
             for (int i = 0; i < rows; i++) {
-                kernels.decodeForGemm(w.type(), w.data(), w.rowBytes() * (r + i), tile, i * cols, cols);
+                kernels.decodeForGemm(w.type(), data, off + w.rowBytes() * i, tile, i * cols, cols);
             }
             kernels.gemm(tile, rows, x.values, xRows, count, cols, out, stride, r);
         }
     }
+
+    /**
+     * A segment holding weight rows [r, r + n) in the GGUF layout, from {@link #ggufOffset}: the tensor's data,
+     * or for a packed tensor this thread's scratch, into which they are unpacked now.
+     */
+    private static MemorySegment ggufRows(Tensor w, int r, int n) {
+        if (w.packed() == null) {
+            return w.data();
+        }
+        MemorySegment scratch = UNPACKED.get();
+        if (scratch == null || scratch.byteSize() < n * w.rowBytes()) {
+            scratch = java.lang.foreign.Arena.ofAuto().allocate(Math.max(n, GEMM_TILE_ROWS) * w.rowBytes(), 64);
+            UNPACKED.set(scratch);
+        }
+        PackedQ4_0.unpackRows(w, r, n, scratch);
+        return scratch;
+    }
+
+    private static long ggufOffset(Tensor w, int r) {
+        return w.packed() == null ? w.rowBytes() * r : 0;
+    }
+
+    private static final ThreadLocal<MemorySegment> UNPACKED = new ThreadLocal<>();
 
     /**
      * Weight types whose prompt rows take the float matrix-matrix kernel. Their decoded values and the

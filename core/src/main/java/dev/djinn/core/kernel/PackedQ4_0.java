@@ -80,4 +80,38 @@ public final class PackedQ4_0 {
         }
         return dst;
     }
+
+    /**
+     * Writes rows [from, from + rows) of {@code t} in the GGUF layout to {@code dst} from offset 0: packed rows
+     * from the packed copy, the rows after the last whole group from {@code t.data()}. For the kernels that
+     * read the GGUF layout (prompt rows, batched generated rows), so that only the packed copy is read.
+     */
+    public static void unpackRows(Tensor t, int from, int rows, MemorySegment dst) {
+        MemorySegment packed = t.packed();
+        long rowBytes = t.rowBytes();
+        int pairs = t.cols() / PAIR_VALUES;
+        int packedRows = packedRows(t);
+        for (int i = 0; i < rows; i++) {
+            int r = from + i;
+            long row = i * rowBytes;
+            if (r >= packedRows) {
+                MemorySegment.copy(t.data(), r * rowBytes, dst, row, rowBytes);
+                continue;
+            }
+            long group = (r / GROUP_ROWS) * groupBytes(rowBytes);
+            int k = r % GROUP_ROWS;
+            for (int p = 0; p < pairs; p++) {
+                long in = group + p * GROUP_PAIR_BYTES;
+                long q = in + 16 + 32L * k;
+                long b0 = row + 2 * p * BLOCK_BYTES;
+                long b1 = b0 + BLOCK_BYTES;
+                dst.set(ValueLayout.JAVA_SHORT_UNALIGNED, b0, packed.get(ValueLayout.JAVA_SHORT_UNALIGNED, in + 4L * k));
+                dst.set(ValueLayout.JAVA_SHORT_UNALIGNED, b1, packed.get(ValueLayout.JAVA_SHORT_UNALIGNED, in + 4L * k + 2));
+                dst.set(LONG, b0 + 2, packed.get(LONG, q));
+                dst.set(LONG, b0 + 10, packed.get(LONG, q + 8));
+                dst.set(LONG, b1 + 2, packed.get(LONG, q + 16));
+                dst.set(LONG, b1 + 10, packed.get(LONG, q + 24));
+            }
+        }
+    }
 }

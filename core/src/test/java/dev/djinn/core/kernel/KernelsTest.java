@@ -232,15 +232,24 @@ class KernelsTest {
             assertThat(PackedQ4_0.packedRows(t)).isEqualTo(20);
             try (ComputePool pool = new ComputePool(2)) {
                 MatMul mm = new MatMul(kernels, pool);
-                for (int tokens : new int[] {1, 3}) { // one generated row; several (the batched kernel, GGUF layout)
+                // one generated row (the packed kernel), several (batched, unpacked per tile), prompt rows among
+                // them and prompt rows alone (the float GEMM over unpacked rows): all as from the GGUF layout
+                boolean[][] batches = {{false}, {false, false, false}, {false, true, false}, {true, true, true, true}};
+                for (boolean[] prompt : batches) {
+                    int tokens = prompt.length;
                     QuantizedRows in = new QuantizedRows(n, tokens);
-                    mm.prepare(ActivationFormat.Q8_0, randomFloats(tokens * n, 4f), tokens, in);
-                    float[] out = new float[tokens * rows];
-                    mm.multiply(packed, in, out, rows);
+                    mm.prepare(ActivationFormat.Q8_0, randomFloats(tokens * n, 4f), tokens, prompt, in);
+                    float[] fromPacked = new float[tokens * rows];
+                    float[] fromGguf = new float[tokens * rows];
+                    mm.multiply(packed, in, fromPacked, rows);
+                    mm.multiply(t, in, fromGguf, rows);
                     for (int b = 0; b < tokens; b++) {
                         for (int r = 0; r < rows; r++) {
-                            assertThat(out[b * rows + r]).as("n=%d tokens=%d token %d row %d", n, tokens, b, r)
-                                    .isEqualTo(mm.dotRow(t, r, in, b));
+                            assertThat(fromPacked[b * rows + r]).as("n=%d %s token %d row %d", n,
+                                    java.util.Arrays.toString(prompt), b, r).isEqualTo(fromGguf[b * rows + r]);
+                            if (tokens == 1) {
+                                assertThat(fromPacked[r]).isEqualTo(mm.dotRow(t, r, in, 0));
+                            }
                         }
                     }
                 }
