@@ -125,11 +125,13 @@ public interface Kernels {
     }
 
     /**
-     * The four rows of a {@link PackedQ4_0} group (at {@code groupOff} in {@code packed}) times activation row
-     * {@code row} of {@code x} (Q8_0), into {@code out[outOff .. outOff + 4)}: each result identical to
-     * {@link #dotQ4_0} on the row's GGUF bytes. Only when {@link #packsQ4_0()}.
+     * Rows {@code firstRow} and {@code firstRow + 1} (0 or 2) of a {@link PackedQ4_0} group (at {@code groupOff}
+     * in {@code packed}) times activation row {@code row} of {@code x} (Q8_0), into {@code out[outOff]} and
+     * {@code out[outOff + 1]}: each result identical to {@link #dotQ4_0} on the row's GGUF bytes. Only when
+     * {@link #packsQ4_0()}.
      */
-    default void dotQ4_0Packed(MemorySegment packed, long groupOff, QuantizedRows x, int row, float[] out, int outOff) {
+    default void dotQ4_0Packed(MemorySegment packed, long groupOff, int firstRow, QuantizedRows x, int row,
+                               float[] out, int outOff) {
         throw new UnsupportedOperationException(name() + " has no packed Q4_0 kernel");
     }
 

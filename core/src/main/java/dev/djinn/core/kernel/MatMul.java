@@ -324,7 +324,8 @@ public final class MatMul {
             long g = groupBytes * (r / PackedQ4_0.GROUP_ROWS);
             for (int i = 0; i < x.dotCount; i++) {
                 int b = dots[i];
-                kernels.dotQ4_0Packed(w.packed(), g, x, b, out, b * stride + r);
+                kernels.dotQ4_0Packed(w.packed(), g, 0, x, b, out, b * stride + r);
+                kernels.dotQ4_0Packed(w.packed(), g, 2, x, b, out, b * stride + r + 2);
             }
         }
         return r;

@@ -341,23 +341,31 @@ final class VectorKernels extends ScalarKernels {
     }
 
     /**
-     * Four packed Q4_0 rows ({@link PackedQ4_0}, the group at {@code groupOff}) times activation row {@code row},
-     * into {@code out[outOff .. outOff + 4)}: per row exactly {@link #dotQ4_0Pairs}'s arithmetic, so the same
-     * bits. The four rows share the activation loads and one conversion of their eight scales per pair of
-     * blocks, and each row's nibbles come from one load. The four rows are written out: C2 would not inline a
-     * helper four times into one loop (it stops inlining past a node count, and the Vector API then boxes).
+     * Two rows ({@code firstRow} and the next, {@code firstRow} 0 or 2) of a packed Q4_0 group ({@link
+     * PackedQ4_0}, at {@code groupOff}) times activation row {@code row}, into {@code out[outOff]} and {@code
+     * out[outOff + 1]}: per row exactly {@link #dotQ4_0Pairs}'s arithmetic, so the same bits. The rows share
+     * the activation loads and one conversion of the group's scales per pair of blocks, and each row's nibbles
+     * come from one load. Each 32-bit lane's two 16-bit sums add up in its upper half ((p + (p << 16)) >> 16:
+     * the sum fits 16 bits, and the lower half carries nothing into it). Nibbles are pulled out with 32-bit
+     * shifts, which x86 has with immediate counts (C2 gives 16-bit vector shifts a count register each). The
+     * two rows are written out, and a call covers two rows, not four: past a size C2 stops inlining into a
+     * method, and Vector API calls left out of line allocate.
      */
     @Override
-    public void dotQ4_0Packed(MemorySegment packed, long groupOff, QuantizedRows x, int row, float[] out, int outOff) {
+    public void dotQ4_0Packed(MemorySegment packed, long groupOff, int firstRow, QuantizedRows x, int row, float[] out,
+                              int outOff) {
         int npairs = x.cols / 64;
         short[] pairs = x.pairs;
         int[] laneSums = x.laneSums;
         float[] pairDx = x.pairDx;
         int xo = row * x.cols;
         int lso = row * (x.cols / 8);
-        FloatVector acc0 = FloatVector.zero(QF), acc1 = acc0, acc2 = acc0, acc3 = acc0;
+        jdk.incubator.vector.VectorShuffle<Float> rowA = firstRow == 0 ? ROW0_SCALES : ROW2_SCALES;
+        jdk.incubator.vector.VectorShuffle<Float> rowB = firstRow == 0 ? ROW1_SCALES : ROW3_SCALES;
+        long quants = groupOff + 16 + 32L * firstRow;
+        FloatVector acc0 = FloatVector.zero(QF), acc1 = acc0;
         for (int p = 0; p < npairs; p++) {
-            long g = groupOff + PackedQ4_0.GROUP_PAIR_BYTES * p;
+            long g = PackedQ4_0.GROUP_PAIR_BYTES * p;
             int q = xo + 64 * p;
             ShortVector x0 = ShortVector.fromArray(QS, pairs, q);
             ShortVector x1 = ShortVector.fromArray(QS, pairs, q + 16);
@@ -365,57 +373,35 @@ final class VectorKernels extends ScalarKernels {
             ShortVector x3 = ShortVector.fromArray(QS, pairs, q + 48);
             IntVector ls = IntVector.fromArray(QI, laneSums, lso + 8 * p);
             // the eight half-precision scales to floats (exact, subnormals included), times the activations'
-            IntVector h = (IntVector) ShortVector.fromMemorySegment(NS, packed, g, LE)
+            IntVector h = (IntVector) ShortVector.fromMemorySegment(NS, packed, groupOff + g, LE)
                     .convertShape(VectorOperators.S2I, QI, 0);
             FloatVector magnitude = h.and(0x7fff).lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(0x1p112f);
             FloatVector scales = magnitude.reinterpretAsInts().or(h.and(0x8000).lanewise(VectorOperators.LSHL, 16))
                     .reinterpretAsFloats().mul(FloatVector.fromArray(QF, pairDx, lso + 8 * p));
 
-            IntVector v = IntVector.fromMemorySegment(QI, packed, g + 16, LE);
+            IntVector v = IntVector.fromMemorySegment(QI, packed, quants + g, LE);
             IntVector pi = v.and(0x000F000F).reinterpretAsShorts().mul(x0)
                     .add(v.lanewise(VectorOperators.LSHR, 4).and(0x000F000F).reinterpretAsShorts().mul(x1))
                     .add(v.lanewise(VectorOperators.LSHR, 8).and(0x000F000F).reinterpretAsShorts().mul(x2))
                     .add(v.lanewise(VectorOperators.LSHR, 12).and(0x000F000F).reinterpretAsShorts().mul(x3))
                     .reinterpretAsInts();
             IntVector lanes = pi.add(pi.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).sub(ls);
-            acc0 = ((FloatVector) lanes.convert(VectorOperators.I2F, 0)).fma(scales.rearrange(ROW0_SCALES), acc0);
+            acc0 = ((FloatVector) lanes.convert(VectorOperators.I2F, 0)).fma(scales.rearrange(rowA), acc0);
 
-            v = IntVector.fromMemorySegment(QI, packed, g + 48, LE);
+            v = IntVector.fromMemorySegment(QI, packed, quants + 32 + g, LE);
             pi = v.and(0x000F000F).reinterpretAsShorts().mul(x0)
                     .add(v.lanewise(VectorOperators.LSHR, 4).and(0x000F000F).reinterpretAsShorts().mul(x1))
                     .add(v.lanewise(VectorOperators.LSHR, 8).and(0x000F000F).reinterpretAsShorts().mul(x2))
                     .add(v.lanewise(VectorOperators.LSHR, 12).and(0x000F000F).reinterpretAsShorts().mul(x3))
                     .reinterpretAsInts();
             lanes = pi.add(pi.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).sub(ls);
-            acc1 = ((FloatVector) lanes.convert(VectorOperators.I2F, 0)).fma(scales.rearrange(ROW1_SCALES), acc1);
-
-            v = IntVector.fromMemorySegment(QI, packed, g + 80, LE);
-            pi = v.and(0x000F000F).reinterpretAsShorts().mul(x0)
-                    .add(v.lanewise(VectorOperators.LSHR, 4).and(0x000F000F).reinterpretAsShorts().mul(x1))
-                    .add(v.lanewise(VectorOperators.LSHR, 8).and(0x000F000F).reinterpretAsShorts().mul(x2))
-                    .add(v.lanewise(VectorOperators.LSHR, 12).and(0x000F000F).reinterpretAsShorts().mul(x3))
-                    .reinterpretAsInts();
-            lanes = pi.add(pi.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).sub(ls);
-            acc2 = ((FloatVector) lanes.convert(VectorOperators.I2F, 0)).fma(scales.rearrange(ROW2_SCALES), acc2);
-
-            v = IntVector.fromMemorySegment(QI, packed, g + 112, LE);
-            pi = v.and(0x000F000F).reinterpretAsShorts().mul(x0)
-                    .add(v.lanewise(VectorOperators.LSHR, 4).and(0x000F000F).reinterpretAsShorts().mul(x1))
-                    .add(v.lanewise(VectorOperators.LSHR, 8).and(0x000F000F).reinterpretAsShorts().mul(x2))
-                    .add(v.lanewise(VectorOperators.LSHR, 12).and(0x000F000F).reinterpretAsShorts().mul(x3))
-                    .reinterpretAsInts();
-            lanes = pi.add(pi.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).sub(ls);
-            acc3 = ((FloatVector) lanes.convert(VectorOperators.I2F, 0)).fma(scales.rearrange(ROW3_SCALES), acc3);
+            acc1 = ((FloatVector) lanes.convert(VectorOperators.I2F, 0)).fma(scales.rearrange(rowB), acc1);
         }
-        // sumQ's order, written out: a call here would not be inlined, and its vector argument would be boxed
+        // sumQ's order, written out: a call here might not be inlined, and its vector argument would be boxed
         FloatVector h0 = acc0.add(acc0.rearrange(SWAP_HALVES));
         FloatVector h1 = acc1.add(acc1.rearrange(SWAP_HALVES));
-        FloatVector h2 = acc2.add(acc2.rearrange(SWAP_HALVES));
-        FloatVector h3 = acc3.add(acc3.rearrange(SWAP_HALVES));
         out[outOff] = (h0.lane(0) + h0.lane(2)) + (h0.lane(1) + h0.lane(3));
         out[outOff + 1] = (h1.lane(0) + h1.lane(2)) + (h1.lane(1) + h1.lane(3));
-        out[outOff + 2] = (h2.lane(0) + h2.lane(2)) + (h2.lane(1) + h2.lane(3));
-        out[outOff + 3] = (h3.lane(0) + h3.lane(2)) + (h3.lane(1) + h3.lane(3));
     }
 
     /** Lane i and lane i + 4 swapped (eight lanes). */

@@ -4,8 +4,10 @@ import java.lang.foreign.MemorySegment;
 
 /**
  * Key and value storage for one sequence on one shard. For each of the shard's layers (indexed from 0 at the
- * shard's first layer) keys are laid out as [position][kvHeads * headDimK] and values as
- * [position][kvHeads * headDimV], in F32 or F16. Attention reads the segments directly.
+ * shard's first layer) keys are laid out as [kvHead][position][headDimK] and values as
+ * [kvHead][position][headDimV] (positions up to {@link #capacity()}), in F32 or F16. Attention reads the
+ * segments directly; head-major, one head's keys for every position are one contiguous run, which attention
+ * streams through instead of jumping a whole position's row for every head.
  */
 public interface KvCache {
     /** Positions this cache can hold. */

@@ -341,8 +341,6 @@ public final class Transformer {
         int hd = cfg.headDimK();
         int hdv = cfg.headDimV();
         int group = cfg.heads() / kvHeads;
-        int kvDimK = cfg.kvDimK();
-        int kvDimV = cfg.kvDimV();
         for (int item = from; item < to; item++) {
             int r0 = blockStart[item / kvHeads];
             int rows = blockStart[item / kvHeads + 1] - r0;
@@ -354,10 +352,10 @@ public final class Transformer {
             MemorySegment values = cache.values(local);
             float[] kvf = kvScratch(maxLen * (hd + hdv));
             int vBase = maxLen * hd;
-            for (int t = 0; t < maxLen; t++) {
-                kernels.decodeForGemm(GgmlType.F16, keys, 2L * (t * kvDimK + g * hd), kvf, t * hd, hd);
-                kernels.decodeForGemm(GgmlType.F16, values, 2L * (t * kvDimV + g * hdv), kvf, vBase + t * hdv, hdv);
-            }
+            // head-major cache: this head's keys (values) for positions 0 .. maxLen - 1 are one run
+            long headRun = (long) g * cache.capacity();
+            kernels.decodeForGemm(GgmlType.F16, keys, 2L * headRun * hd, kvf, 0, maxLen * hd);
+            kernels.decodeForGemm(GgmlType.F16, values, 2L * headRun * hdv, kvf, vBase, maxLen * hdv);
             int heads = group * rows;
             float[] s = scratch(heads * maxLen + heads * hd);
             int qBase = heads * maxLen;
@@ -428,8 +426,6 @@ public final class Transformer {
         int hd = cfg.headDimK();
         int hdv = cfg.headDimV();
         int group = heads / cfg.kvHeads();
-        int kvDimK = cfg.kvDimK();
-        int kvDimV = cfg.kvDimV();
         for (int item = from; item < to; item++) {
             int r0 = blockStart[item / heads];
             int rows = blockStart[item / heads + 1] - r0;
@@ -457,7 +453,7 @@ public final class Transformer {
             }
             // scores: row i (position firstLen - 1 + i) sees keys 0 .. firstLen - 1 + i
             for (int t = 0; t < maxLen; t++) {
-                long ko = (long) (t * kvDimK + g * hd) * elem;
+                long ko = ((long) g * cache.capacity() + t) * hd * elem;
                 for (int i = Math.max(0, t - firstLen + 1); i < rows; i++) {
                     float dot = half ? kernels.dotF16(keys, ko, qv, qBase + i * qStride, hd)
                             : kernels.dotF32(keys, ko, qv, qBase + i * qStride, hd);
@@ -470,7 +466,7 @@ public final class Transformer {
                 java.util.Arrays.fill(att, outOff, outOff + hdv, 0f);
             }
             for (int t = 0; t < maxLen; t++) {
-                long vo = (long) (t * kvDimV + g * hdv) * elem;
+                long vo = ((long) g * cache.capacity() + t) * hdv * elem;
                 for (int i = Math.max(0, t - firstLen + 1); i < rows; i++) {
                     float p = s[i * maxLen + t];
                     int outOff = (r0 + i) * cfg.attnOutDim() + h * hdv;

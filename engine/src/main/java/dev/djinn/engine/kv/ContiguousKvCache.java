@@ -22,6 +22,9 @@ public final class ContiguousKvCache implements KvCache, AutoCloseable {
     private final int capacity;
     private final int kvDimK;
     private final int kvDimV;
+    private final int kvHeads;
+    private final int headDimK;
+    private final int headDimV;
     private final MemorySegment[] keys;
     private final MemorySegment[] values;
 
@@ -34,6 +37,9 @@ public final class ContiguousKvCache implements KvCache, AutoCloseable {
         this.capacity = capacity;
         this.kvDimK = config.kvDimK();
         this.kvDimV = config.kvDimV();
+        this.kvHeads = config.kvHeads();
+        this.headDimK = config.headDimK();
+        this.headDimV = config.headDimV();
         this.keys = new MemorySegment[range.size()];
         this.values = new MemorySegment[range.size()];
         try {
@@ -81,19 +87,23 @@ public final class ContiguousKvCache implements KvCache, AutoCloseable {
         if (position < 0 || position >= capacity) {
             throw new IndexOutOfBoundsException("position " + position + " outside the context of " + capacity);
         }
-        if (type == KvCacheType.F32) {
-            MemorySegment.copy(k, kOff, keys[localLayer], F32, (long) position * kvDimK * 4, kvDimK);
-            MemorySegment.copy(v, vOff, values[localLayer], F32, (long) position * kvDimV * 4, kvDimV);
-        } else {
-            MemorySegment ks = keys[localLayer];
-            MemorySegment vs = values[localLayer];
-            long kb = (long) position * kvDimK * 2;
-            long vb = (long) position * kvDimV * 2;
-            for (int i = 0; i < kvDimK; i++) {
-                ks.set(F16, kb + 2L * i, Float.floatToFloat16(k[kOff + i]));
-            }
-            for (int i = 0; i < kvDimV; i++) {
-                vs.set(F16, vb + 2L * i, Float.floatToFloat16(v[vOff + i]));
+        MemorySegment ks = keys[localLayer];
+        MemorySegment vs = values[localLayer];
+        for (int g = 0; g < kvHeads; g++) {
+            long kAt = ((long) g * capacity + position) * headDimK;
+            long vAt = ((long) g * capacity + position) * headDimV;
+            int kFrom = kOff + g * headDimK;
+            int vFrom = vOff + g * headDimV;
+            if (type == KvCacheType.F32) {
+                MemorySegment.copy(k, kFrom, ks, F32, kAt * 4, headDimK);
+                MemorySegment.copy(v, vFrom, vs, F32, vAt * 4, headDimV);
+            } else {
+                for (int i = 0; i < headDimK; i++) {
+                    ks.set(F16, 2 * (kAt + i), Float.floatToFloat16(k[kFrom + i]));
+                }
+                for (int i = 0; i < headDimV; i++) {
+                    vs.set(F16, 2 * (vAt + i), Float.floatToFloat16(v[vFrom + i]));
+                }
             }
         }
     }
