@@ -35,7 +35,7 @@ final class MatMulState implements AutoCloseable {
         Tensor w = RandomWeights.matrix(arena, t, cols, rows, 1);
         // packed as the transformer packs its weights (djinn.pack=false: the GGUF layout)
         boolean pack = KernelProvider.get().packsQ4_0() && PackedQ4_0.packable(w);
-        weights = pack ? w.withPacked(PackedQ4_0.pack(w)) : w;
+        weights = pack ? w.withPacked(PackedQ4_0.pack(w, pool, false)) : w;
         matmul = new MatMul(KernelProvider.get(), pool);
         input = new QuantizedRows(cols, batch);
         boolean[] promptRows = new boolean[batch];

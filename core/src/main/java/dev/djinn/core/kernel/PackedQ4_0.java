@@ -3,7 +3,6 @@ package dev.djinn.core.kernel;
 import dev.djinn.core.tensor.GgmlType;
 import dev.djinn.core.tensor.Tensor;
 
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
@@ -48,25 +47,35 @@ public final class PackedQ4_0 {
     }
 
     /**
-     * The packed copy of {@code t}'s whole groups of rows, in memory freed when it becomes unreachable.
-     * Reads each weight byte once.
+     * The packed copy of {@code t}'s whole groups of rows, in memory freed when it becomes unreachable (huge
+     * pages where the system gives them), made by
+     * the pool's threads. Reads each weight byte once. With {@code releaseMapping} (only for a tensor read from
+     * a file mapping, never for memory the process wrote) the pages under {@code t.data()} are then handed back
+     * to the operating system ({@link NativeMemory}), so the process does not keep both copies resident.
      */
-    public static MemorySegment pack(Tensor t) {
+    public static MemorySegment pack(Tensor t, ComputePool pool, boolean releaseMapping) {
         if (!packable(t)) {
             throw new IllegalArgumentException(t + " cannot be packed");
         }
         int groups = t.rows() / GROUP_ROWS;
+        MemorySegment dst = NativeMemory.allocate(groups * groupBytes(t.rowBytes()));
+        pool.parallelFor(groups, 16, (from, to) -> packGroups(t, dst, from, to));
+        if (releaseMapping && t.data().isReadOnly()) {
+            NativeMemory.releaseMapped(t.data());
+        }
+        return dst;
+    }
+
+    private static void packGroups(Tensor t, MemorySegment dst, int from, int to) {
         long rowBytes = t.rowBytes();
         int pairs = t.cols() / PAIR_VALUES;
         MemorySegment src = t.data();
-        MemorySegment dst = Arena.ofAuto().allocate(groups * groupBytes(rowBytes), 64);
-        for (int g = 0; g < groups; g++) {
-            long srcGroup = g * groupBytes(rowBytes);
-            long dstGroup = g * groupBytes(rowBytes);
+        for (int g = from; g < to; g++) {
+            long group = g * groupBytes(rowBytes);
             for (int p = 0; p < pairs; p++) {
-                long out = dstGroup + p * GROUP_PAIR_BYTES;
+                long out = group + p * GROUP_PAIR_BYTES;
                 for (int r = 0; r < GROUP_ROWS; r++) {
-                    long b0 = srcGroup + r * rowBytes + 2 * p * BLOCK_BYTES;
+                    long b0 = group + r * rowBytes + 2 * p * BLOCK_BYTES;
                     long b1 = b0 + BLOCK_BYTES;
                     dst.set(ValueLayout.JAVA_SHORT_UNALIGNED, out + 4L * r, src.get(ValueLayout.JAVA_SHORT_UNALIGNED, b0));
                     dst.set(ValueLayout.JAVA_SHORT_UNALIGNED, out + 4L * r + 2, src.get(ValueLayout.JAVA_SHORT_UNALIGNED, b1));
@@ -78,7 +87,6 @@ public final class PackedQ4_0 {
                 }
             }
         }
-        return dst;
     }
 
     /**

@@ -2,6 +2,7 @@ package dev.djinn.core.model;
 
 import dev.djinn.core.DjinnException;
 import dev.djinn.core.gguf.GgufFile;
+import dev.djinn.core.kernel.ComputePool;
 import dev.djinn.core.kernel.Kernels;
 import dev.djinn.core.kernel.PackedQ4_0;
 import dev.djinn.core.tensor.Dequantizer;
@@ -25,24 +26,25 @@ public record ModelWeights(
 
     /**
      * These weights with every matrix the kernels have a packed form for packed (see {@link PackedQ4_0}); the
-     * same weights when they have none. The token embedding stays as it is: a token reads one row of it.
+     * same weights when they have none. The token embedding stays as it is: a token reads one row of it. The
+     * packed matrices' mapped pages are released (they are file pages: a later read maps them again).
      */
-    public ModelWeights packedFor(Kernels kernels) {
+    public ModelWeights packedFor(Kernels kernels, ComputePool pool) {
         if (!kernels.packsQ4_0()) {
             return this;
         }
         LayerWeights[] packedLayers = new LayerWeights[layers.length];
         for (int i = 0; i < layers.length; i++) {
             LayerWeights l = layers[i];
-            packedLayers[i] = new LayerWeights(l.attnNorm(), packed(l.wq()), packed(l.wk()), packed(l.wv()),
-                    packed(l.wo()), l.bq(), l.bk(), l.bv(), l.qNorm(), l.kNorm(), l.ffnNorm(),
-                    packed(l.gate()), packed(l.up()), packed(l.down()));
+            packedLayers[i] = new LayerWeights(l.attnNorm(), packed(l.wq(), pool), packed(l.wk(), pool),
+                    packed(l.wv(), pool), packed(l.wo(), pool), l.bq(), l.bk(), l.bv(), l.qNorm(), l.kNorm(),
+                    l.ffnNorm(), packed(l.gate(), pool), packed(l.up(), pool), packed(l.down(), pool));
         }
-        return new ModelWeights(tokenEmbedding, outputNorm, packed(output), ropeFreqs, packedLayers, range);
+        return new ModelWeights(tokenEmbedding, outputNorm, packed(output, pool), ropeFreqs, packedLayers, range);
     }
 
-    private static Tensor packed(Tensor t) {
-        return t == null || t.packed() != null || !PackedQ4_0.packable(t) ? t : t.withPacked(PackedQ4_0.pack(t));
+    private static Tensor packed(Tensor t, ComputePool pool) {
+        return t == null || t.packed() != null || !PackedQ4_0.packable(t) ? t : t.withPacked(PackedQ4_0.pack(t, pool, true));
     }
 
     public static ModelWeights load(GgufFile file, ModelConfig config, LayerRange range) {

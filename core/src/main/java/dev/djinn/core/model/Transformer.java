@@ -68,7 +68,7 @@ public final class Transformer {
 
     public Transformer(ModelConfig cfg, ModelWeights weights, MatMul matmul, int maxBatch) {
         this.cfg = cfg;
-        this.weights = weights.packedFor(matmul.kernels());
+        this.weights = weights.packedFor(matmul.kernels(), matmul.pool());
         this.matmul = matmul;
         this.kernels = matmul.kernels();
         this.maxBatch = maxBatch;

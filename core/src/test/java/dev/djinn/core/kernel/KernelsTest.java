@@ -228,9 +228,9 @@ class KernelsTest {
             // subnormal and negative half-precision scales too: the kernel converts them in vector lanes
             t.data().set(I16, 0, (short) 0x0001);
             t.data().set(I16, t.rowBytes() + 18, (short) 0x83ff);
-            dev.djinn.core.tensor.Tensor packed = t.withPacked(PackedQ4_0.pack(t));
             assertThat(PackedQ4_0.packedRows(t)).isEqualTo(20);
             try (ComputePool pool = new ComputePool(2)) {
+                dev.djinn.core.tensor.Tensor packed = t.withPacked(PackedQ4_0.pack(t, pool, false));
                 MatMul mm = new MatMul(kernels, pool);
                 // one generated row (the packed kernel), several (batched, unpacked per tile), prompt rows among
                 // them and prompt rows alone (the float GEMM over unpacked rows): all as from the GGUF layout
