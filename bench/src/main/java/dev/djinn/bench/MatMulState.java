@@ -4,7 +4,7 @@ import dev.djinn.core.kernel.ActivationFormat;
 import dev.djinn.core.kernel.ComputePool;
 import dev.djinn.core.kernel.KernelProvider;
 import dev.djinn.core.kernel.MatMul;
-import dev.djinn.core.kernel.PackedQ4_0;
+import dev.djinn.core.kernel.PackedBlocks;
 import dev.djinn.core.kernel.QuantizedRows;
 import dev.djinn.core.tensor.GgmlType;
 import dev.djinn.core.tensor.Tensor;
@@ -34,8 +34,8 @@ final class MatMulState implements AutoCloseable {
         pool = new ComputePool(threads);
         Tensor w = RandomWeights.matrix(arena, t, cols, rows, 1);
         // packed as the transformer packs its weights (djinn.pack=false: the GGUF layout)
-        boolean pack = KernelProvider.get().packsQ4_0() && PackedQ4_0.packable(w);
-        weights = pack ? w.withPacked(PackedQ4_0.pack(w, pool, false)) : w;
+        boolean pack = KernelProvider.get().packs(t) && PackedBlocks.packable(w);
+        weights = pack ? w.withPacked(PackedBlocks.pack(w, pool, false)) : w;
         matmul = new MatMul(KernelProvider.get(), pool);
         input = new QuantizedRows(cols, batch);
         boolean[] promptRows = new boolean[batch];

@@ -119,16 +119,19 @@ public interface Kernels {
         }
     }
 
-    /** Whether {@link #dotQ4_0Packed} is implemented (then Q4_0 matrices are worth packing). */
-    default boolean packsQ4_0() {
+    /**
+     * Whether a packed kernel ({@link #dotQ4_0Packed}) is implemented for {@code type}: then matrices of that
+     * type are worth packing (see {@link PackedBlocks}).
+     */
+    default boolean packs(dev.djinn.core.tensor.GgmlType type) {
         return false;
     }
 
     /**
-     * Rows {@code firstRow} and {@code firstRow + 1} (0 or 2) of a {@link PackedQ4_0} group (at {@code groupOff}
+     * Rows {@code firstRow} and {@code firstRow + 1} (0 or 2) of a {@link PackedBlocks} Q4_0 group (at {@code groupOff}
      * in {@code packed}) times activation row {@code row} of {@code x} (Q8_0), into {@code out[outOff]} and
      * {@code out[outOff + 1]}: each result identical to {@link #dotQ4_0} on the row's GGUF bytes. Only when
-     * {@link #packsQ4_0()}.
+     * {@link #packs} Q4_0.
      */
     default void dotQ4_0Packed(MemorySegment packed, long groupOff, int firstRow, QuantizedRows x, int row,
                                float[] out, int outOff) {

@@ -312,16 +312,16 @@ public final class MatMul {
         QuantizedRows x = jobInput;
         int[] dots = x.dotRows;
         int r = from;
-        for (; r < to && r % PackedQ4_0.GROUP_ROWS != 0; r++) {
+        for (; r < to && r % PackedBlocks.GROUP_ROWS != 0; r++) {
             for (int i = 0; i < x.dotCount; i++) {
                 int b = dots[i];
                 out[b * stride + r] = dotRow(w, r, x, b);
             }
         }
-        int end = Math.min(to, PackedQ4_0.packedRows(w));
-        long groupBytes = PackedQ4_0.groupBytes(w.rowBytes());
-        for (; r + PackedQ4_0.GROUP_ROWS <= end; r += PackedQ4_0.GROUP_ROWS) {
-            long g = groupBytes * (r / PackedQ4_0.GROUP_ROWS);
+        int end = Math.min(to, PackedBlocks.packedRows(w));
+        long groupBytes = PackedBlocks.groupBytes(w.rowBytes());
+        for (; r + PackedBlocks.GROUP_ROWS <= end; r += PackedBlocks.GROUP_ROWS) {
+            long g = groupBytes * (r / PackedBlocks.GROUP_ROWS);
             for (int i = 0; i < x.dotCount; i++) {
                 int b = dots[i];
                 kernels.dotQ4_0Packed(w.packed(), g, 0, x, b, out, b * stride + r);
@@ -365,7 +365,7 @@ public final class MatMul {
             scratch = java.lang.foreign.Arena.ofAuto().allocate(Math.max(n, GEMM_TILE_ROWS) * w.rowBytes(), 64);
             UNPACKED.set(scratch);
         }
-        PackedQ4_0.unpackRows(w, r, n, scratch);
+        PackedBlocks.unpackRows(w, r, n, scratch);
         return scratch;
     }
 

@@ -321,10 +321,18 @@ final class VectorKernels extends ScalarKernels {
         return sumQ(acc) + tail;
     }
 
+    /*
+     * Packed Q8_0 was tried too (the same two-row kernel over PackedBlocks' Q8_0 layout): 1.3-1.5x slower than
+     * dotQ8_0 in MatVecBenchmark. A Q8_0 block needs four activation vectors per pair of blocks and two scale
+     * shuffles per row, and with four accumulators C2 ran out of the sixteen AVX2 registers and spilled the
+     * accumulators inside the loop. So only Q4_0 is packed.
+     */
     @Override
-    public boolean packsQ4_0() {
-        return QSHORTS == 16;
+    public boolean packs(dev.djinn.core.tensor.GgmlType type) {
+        return QSHORTS == 16 && type == dev.djinn.core.tensor.GgmlType.Q4_0;
     }
+
+    private static final long Q4_0_PAIR_BYTES = PackedBlocks.groupPairBytes(dev.djinn.core.tensor.GgmlType.Q4_0);
 
     /** For {@link #dotQ4_0Packed}: lanes 0-3 take a row's first scale of a group, lanes 4-7 its second. */
     private static final jdk.incubator.vector.VectorShuffle<Float> ROW0_SCALES = rowScales(0);
@@ -342,7 +350,7 @@ final class VectorKernels extends ScalarKernels {
 
     /**
      * Two rows ({@code firstRow} and the next, {@code firstRow} 0 or 2) of a packed Q4_0 group ({@link
-     * PackedQ4_0}, at {@code groupOff}) times activation row {@code row}, into {@code out[outOff]} and {@code
+     * PackedBlocks}, at {@code groupOff}) times activation row {@code row}, into {@code out[outOff]} and {@code
      * out[outOff + 1]}: per row exactly {@link #dotQ4_0Pairs}'s arithmetic, so the same bits. The rows share
      * the activation loads and one conversion of the group's scales per pair of blocks, and each row's nibbles
      * come from one load. Each 32-bit lane's two 16-bit sums add up in its upper half ((p + (p << 16)) >> 16:
@@ -365,7 +373,7 @@ final class VectorKernels extends ScalarKernels {
         long quants = groupOff + 16 + 32L * firstRow;
         FloatVector acc0 = FloatVector.zero(QF), acc1 = acc0;
         for (int p = 0; p < npairs; p++) {
-            long g = PackedQ4_0.GROUP_PAIR_BYTES * p;
+            long g = Q4_0_PAIR_BYTES * p;
             int q = xo + 64 * p;
             ShortVector x0 = ShortVector.fromArray(QS, pairs, q);
             ShortVector x1 = ShortVector.fromArray(QS, pairs, q + 16);

@@ -4,8 +4,9 @@ import dev.djinn.core.DjinnException;
 import dev.djinn.core.gguf.GgufFile;
 import dev.djinn.core.kernel.ComputePool;
 import dev.djinn.core.kernel.Kernels;
-import dev.djinn.core.kernel.PackedQ4_0;
+import dev.djinn.core.kernel.PackedBlocks;
 import dev.djinn.core.tensor.Dequantizer;
+import dev.djinn.core.tensor.GgmlType;
 import dev.djinn.core.tensor.Tensor;
 
 /**
@@ -25,26 +26,24 @@ public record ModelWeights(
     }
 
     /**
-     * These weights with every matrix the kernels have a packed form for packed (see {@link PackedQ4_0}); the
+     * These weights with every matrix the kernels have a packed form for packed (see {@link PackedBlocks}); the
      * same weights when they have none. The token embedding stays as it is: a token reads one row of it. The
      * packed matrices' mapped pages are released (they are file pages: a later read maps them again).
      */
     public ModelWeights packedFor(Kernels kernels, ComputePool pool) {
-        if (!kernels.packsQ4_0()) {
+        if (!kernels.packs(GgmlType.Q4_0)) {
             return this;
         }
+        java.util.function.UnaryOperator<Tensor> pack = t -> t == null || t.packed() != null
+                || !kernels.packs(t.type()) || !PackedBlocks.packable(t) ? t : t.withPacked(PackedBlocks.pack(t, pool, true));
         LayerWeights[] packedLayers = new LayerWeights[layers.length];
         for (int i = 0; i < layers.length; i++) {
             LayerWeights l = layers[i];
-            packedLayers[i] = new LayerWeights(l.attnNorm(), packed(l.wq(), pool), packed(l.wk(), pool),
-                    packed(l.wv(), pool), packed(l.wo(), pool), l.bq(), l.bk(), l.bv(), l.qNorm(), l.kNorm(),
-                    l.ffnNorm(), packed(l.gate(), pool), packed(l.up(), pool), packed(l.down(), pool));
+            packedLayers[i] = new LayerWeights(l.attnNorm(), pack.apply(l.wq()), pack.apply(l.wk()),
+                    pack.apply(l.wv()), pack.apply(l.wo()), l.bq(), l.bk(), l.bv(), l.qNorm(), l.kNorm(),
+                    l.ffnNorm(), pack.apply(l.gate()), pack.apply(l.up()), pack.apply(l.down()));
         }
-        return new ModelWeights(tokenEmbedding, outputNorm, packed(output, pool), ropeFreqs, packedLayers, range);
-    }
-
-    private static Tensor packed(Tensor t, ComputePool pool) {
-        return t == null || t.packed() != null || !PackedQ4_0.packable(t) ? t : t.withPacked(PackedQ4_0.pack(t, pool, true));
+        return new ModelWeights(tokenEmbedding, outputNorm, pack.apply(output), ropeFreqs, packedLayers, range);
     }
 
     public static ModelWeights load(GgufFile file, ModelConfig config, LayerRange range) {

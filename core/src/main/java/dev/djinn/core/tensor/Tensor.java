@@ -7,7 +7,7 @@ import java.util.Arrays;
  * A named tensor whose bytes live in {@code data} (usually a slice of a memory-mapped file). {@code shape}
  * follows ggml: {@code shape[0]} is the length of a row (the contiguous dimension). {@code packed}, when not
  * null, holds the same weights reordered for the matrix-vector kernels (see
- * {@code dev.djinn.core.kernel.PackedQ4_0}); {@code data} stays the reference.
+ * {@code dev.djinn.core.kernel.PackedBlocks}); {@code data} stays the reference.
  */
 public record Tensor(String name, GgmlType type, long[] shape, MemorySegment data, MemorySegment packed) {
     public Tensor {

@@ -217,20 +217,40 @@ class KernelsTest {
         }
     }
 
+    @ParameterizedTest
+    @EnumSource(value = GgmlType.class, names = {"Q4_0", "Q8_0"})
+    void packingThenUnpackingGivesTheGgufBytesBack(GgmlType type) {
+        int n = 64 * 3;
+        int rows = 11; // two groups of four and three rows left in the GGUF layout
+        dev.djinn.core.tensor.Tensor t = randomMatrix(type, n, rows);
+        try (ComputePool pool = new ComputePool(2)) {
+            dev.djinn.core.tensor.Tensor packed = t.withPacked(PackedBlocks.pack(t, pool, false));
+            assertThat(packed.packed().byteSize()).isEqualTo(8 * t.rowBytes());
+            MemorySegment back = Arena.ofAuto().allocate(rows * t.rowBytes());
+            PackedBlocks.unpackRows(packed, 0, rows, back);
+            assertThat(back.mismatch(t.data())).isEqualTo(-1L);
+            // a row of the second group on its own: its scales come from the middle of the group's scale run
+            MemorySegment one = Arena.ofAuto().allocate(t.rowBytes());
+            PackedBlocks.unpackRows(packed, 6, 1, one);
+            assertThat(one.mismatch(t.data().asSlice(6 * t.rowBytes(), t.rowBytes()))).isEqualTo(-1L);
+        }
+    }
+
     @Test
-    void packedQ4_0RowsEqualTheDotKernelBitForBit() {
+    void packedQ4_0RowsEqualTheGgufLayoutBitForBit() {
+        GgmlType type = GgmlType.Q4_0;
         // packing needs the 256-bit int8 kernels; narrower kernels must not claim it
-        assertThat(kernels.packsQ4_0()).isEqualTo(kernels.name().equals("vector-256") || kernels.name().equals("vector-512"));
-        org.junit.jupiter.api.Assumptions.assumeTrue(kernels.packsQ4_0());
+        assertThat(kernels.packs(type)).isEqualTo(kernels.name().equals("vector-256") || kernels.name().equals("vector-512"));
+        org.junit.jupiter.api.Assumptions.assumeTrue(kernels.packs(type));
         for (int n : new int[] {2048, 64 * 3}) {
             int rows = 23; // five groups of four and three rows left in the GGUF layout
-            dev.djinn.core.tensor.Tensor t = randomMatrix(GgmlType.Q4_0, n, rows);
+            dev.djinn.core.tensor.Tensor t = randomMatrix(type, n, rows);
             // subnormal and negative half-precision scales too: the kernel converts them in vector lanes
             t.data().set(I16, 0, (short) 0x0001);
-            t.data().set(I16, t.rowBytes() + 18, (short) 0x83ff);
-            assertThat(PackedQ4_0.packedRows(t)).isEqualTo(20);
+            t.data().set(I16, t.rowBytes() + type.typeSize(), (short) 0x83ff);
+            assertThat(PackedBlocks.packedRows(t)).isEqualTo(20);
             try (ComputePool pool = new ComputePool(2)) {
-                dev.djinn.core.tensor.Tensor packed = t.withPacked(PackedQ4_0.pack(t, pool, false));
+                dev.djinn.core.tensor.Tensor packed = t.withPacked(PackedBlocks.pack(t, pool, false));
                 MatMul mm = new MatMul(kernels, pool);
                 // one generated row (the packed kernel), several (batched, unpacked per tile), prompt rows among
                 // them and prompt rows alone (the float GEMM over unpacked rows): all as from the GGUF layout
@@ -245,7 +265,7 @@ class KernelsTest {
                     mm.multiply(t, in, fromGguf, rows);
                     for (int b = 0; b < tokens; b++) {
                         for (int r = 0; r < rows; r++) {
-                            assertThat(fromPacked[b * rows + r]).as("n=%d %s token %d row %d", n,
+                            assertThat(fromPacked[b * rows + r]).as("%s n=%d %s token %d row %d", type, n,
                                     java.util.Arrays.toString(prompt), b, r).isEqualTo(fromGguf[b * rows + r]);
                             if (tokens == 1) {
                                 assertThat(fromPacked[r]).isEqualTo(mm.dotRow(t, r, in, 0));
