@@ -269,7 +269,14 @@ public final class MatMul {
             int tileRows = Math.clamp(32768 / x.cols, 2, GEMM_TILE_ROWS);
             for (int r = from; r < to; r += tileRows) {
                 int n = Math.min(tileRows, to - r);
-                kernels.gemmDots(w.type(), ggufRows(w, r, n), ggufOffset(w, r), w.rowBytes(), n, x, out, stride, r);
+                if (w.packed() != null && r % PackedBlocks.GROUP_ROWS == 0 && n % PackedBlocks.GROUP_ROWS == 0
+                        && r + n <= PackedBlocks.packedRows(w)) {
+                    // whole packed groups: decoded straight from the packed copy
+                    kernels.gemmDotsPacked(w.packed(), PackedBlocks.groupBytes(w.rowBytes()) * (r / PackedBlocks.GROUP_ROWS),
+                            n, x, out, stride, r);
+                } else {
+                    kernels.gemmDots(w.type(), ggufRows(w, r, n), ggufOffset(w, r), w.rowBytes(), n, x, out, stride, r);
+                }
             }
             if (x.gemmCount > 0) {
                 promptRows(w, out, stride, from, to);
