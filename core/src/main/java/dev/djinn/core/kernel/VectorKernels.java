@@ -230,17 +230,19 @@ final class VectorKernels extends ScalarKernels {
         int xo = row * x.cols;
         int xdo = row * blocks;
         FloatVector acc0 = FloatVector.zero(QF), acc1 = acc0;
-        int b = 0;
-        for (; b + 1 < blocks; b += 2) {
-            long blk = wOff + 34L * b;
-            int q = xo + 32 * b;
+        // counted over pairs (not b += 2 while b + 1 < blocks): C2 then hoists the array bounds checks
+        int pairs = blocks / 2;
+        for (int p = 0; p < pairs; p++) {
+            long blk = wOff + 68L * p;
+            int q = xo + 64 * p;
             IntVector i0 = q8Block(w, blk, wide, q);
             IntVector i1 = q8Block(w, blk + 34, wide, q + 32);
             acc0 = ((FloatVector) i0.convert(VectorOperators.I2F, 0))
-                    .fma(FloatVector.broadcast(QF, f16(w, blk) * xd[xdo + b]), acc0);
+                    .fma(FloatVector.broadcast(QF, f16(w, blk) * xd[xdo + 2 * p]), acc0);
             acc1 = ((FloatVector) i1.convert(VectorOperators.I2F, 0))
-                    .fma(FloatVector.broadcast(QF, f16(w, blk + 34) * xd[xdo + b + 1]), acc1);
+                    .fma(FloatVector.broadcast(QF, f16(w, blk + 34) * xd[xdo + 2 * p + 1]), acc1);
         }
+        int b = 2 * pairs;
         if (b < blocks) {
             long blk = wOff + 34L * b;
             acc0 = ((FloatVector) q8Block(w, blk, wide, xo + 32 * b).convert(VectorOperators.I2F, 0))
