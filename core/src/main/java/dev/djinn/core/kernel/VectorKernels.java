@@ -343,11 +343,19 @@ final class VectorKernels extends ScalarKernels {
     private static final jdk.incubator.vector.VectorShuffle<Float> ROW3_SCALES = rowScales(3);
 
     private static jdk.incubator.vector.VectorShuffle<Float> rowScales(int r) {
-        int[] idx = new int[QF.length()];
-        for (int i = 0; i < idx.length; i++) {
-            idx[i] = Math.min(2 * r + (i < idx.length / 2 ? 0 : 1), idx.length - 1);
+        return jdk.incubator.vector.VectorShuffle.fromArray(QF, pairLanes(r, QF.length()), 0);
+    }
+
+    /**
+     * Shuffle indices taking lane 2k into the low half of {@code lanes} lanes and lane 2k + 1 into the high
+     * half, clamped so that narrower species (where the kernels using them do not run) still initialise.
+     */
+    private static int[] pairLanes(int k, int lanes) {
+        int[] idx = new int[lanes];
+        for (int i = 0; i < lanes; i++) {
+            idx[i] = Math.min(2 * k + (i < lanes / 2 ? 0 : 1), lanes - 1);
         }
-        return jdk.incubator.vector.VectorShuffle.fromArray(QF, idx, 0);
+        return idx;
     }
 
     /**
@@ -543,7 +551,8 @@ final class VectorKernels extends ScalarKernels {
         }
         for (int r = 0; r < rows; r++) {
             if (packed) {
-                decodeQ4_0DotsPacked(w, wOff + (r / 4) * 4 * rowBytesQ4_0(n), r % 4, blocks, tile, r * n,
+                long group = PackedBlocks.groupBytes(type.rowBytes(n)) * (r / PackedBlocks.GROUP_ROWS);
+                decodeQ4_0DotsPacked(w, wOff + group, r % PackedBlocks.GROUP_ROWS, blocks, tile, r * n,
                         scaleOff + r * scalesPerRow);
             } else if (q4) {
                 decodeQ4_0Dots(w, wOff + r * rowBytes, blocks, tile, r * n, scaleOff + r * scalesPerRow);
@@ -680,26 +689,28 @@ final class VectorKernels extends ScalarKernels {
      * 4-7 block b+1; nibbles 0-3 the low halves of bytes 0-3, 4-7 the high halves); then per pair the two
      * scales over their lanes.
      */
-    private static long rowBytesQ4_0(int n) {
-        return 18L * (n / 32);
-    }
-
     /** {@link #decodeQ4_0Dots} for row {@code k} of the packed group at {@code groupOff}: the same floats. */
     private static void decodeQ4_0DotsPacked(MemorySegment packed, long groupOff, int k, int blocks, float[] tile, int wo,
                                              int so) {
         for (int b = 0; b + 1 < blocks; b += 2) {
             long g = groupOff + Q4_0_PAIR_BYTES * (b / 2);
             IntVector v = IntVector.fromMemorySegment(QI, packed, g + PackedBlocks.SCALE_BYTES + 32L * k, LE);
-            int o = wo + 32 * b;
-            for (int m = 0; m < 4; m++) {
-                ((FloatVector) v.lanewise(VectorOperators.LSHR, 8 * m).and(0xF).sub(8)
-                        .convert(VectorOperators.I2F, 0)).intoArray(tile, o + 8 * m);
-                ((FloatVector) v.lanewise(VectorOperators.LSHR, 8 * m + 4).and(0xF).sub(8)
-                        .convert(VectorOperators.I2F, 0)).intoArray(tile, o + 32 + 8 * m);
-            }
-            FloatVector.broadcast(QF, f16(packed, g + 4L * k)).blend(FloatVector.broadcast(QF, f16(packed, g + 4L * k + 2)),
-                    HIGH_FLOATS).intoArray(tile, so + 4 * b);
+            q4_0PairToTile(v, f16(packed, g + 4L * k), f16(packed, g + 4L * k + 2), tile, wo + 32 * b, so + 4 * b);
         }
+    }
+
+    /**
+     * Writes a pair of Q4_0 blocks ({@code v}: both blocks' 32 quant bytes) into a {@link #gemmDots} tile as
+     * integer-valued floats at {@code o}, and their two scales spread over the lanes they scale at {@code s}.
+     */
+    private static void q4_0PairToTile(IntVector v, float d0, float d1, float[] tile, int o, int s) {
+        for (int m = 0; m < 4; m++) {
+            ((FloatVector) v.lanewise(VectorOperators.LSHR, 8 * m).and(0xF).sub(8)
+                    .convert(VectorOperators.I2F, 0)).intoArray(tile, o + 8 * m);
+            ((FloatVector) v.lanewise(VectorOperators.LSHR, 8 * m + 4).and(0xF).sub(8)
+                    .convert(VectorOperators.I2F, 0)).intoArray(tile, o + 32 + 8 * m);
+        }
+        FloatVector.broadcast(QF, d0).blend(FloatVector.broadcast(QF, d1), HIGH_FLOATS).intoArray(tile, s);
     }
 
     private static void decodeQ4_0Dots(MemorySegment w, long rowOff, int blocks, float[] tile, int wo, int so) {
@@ -707,15 +718,7 @@ final class VectorKernels extends ScalarKernels {
             long blk = rowOff + 18L * b;
             IntVector v = IntVector.fromMemorySegment(QI, w, blk + 2, LE)
                     .blend(IntVector.fromMemorySegment(QI, w, blk + 4, LE), HIGH_INTS);
-            int o = wo + 32 * b;
-            for (int m = 0; m < 4; m++) {
-                ((FloatVector) v.lanewise(VectorOperators.LSHR, 8 * m).and(0xF).sub(8)
-                        .convert(VectorOperators.I2F, 0)).intoArray(tile, o + 8 * m);
-                ((FloatVector) v.lanewise(VectorOperators.LSHR, 8 * m + 4).and(0xF).sub(8)
-                        .convert(VectorOperators.I2F, 0)).intoArray(tile, o + 32 + 8 * m);
-            }
-            FloatVector.broadcast(QF, f16(w, blk)).blend(FloatVector.broadcast(QF, f16(w, blk + 18)), HIGH_FLOATS)
-                    .intoArray(tile, so + 4 * b);
+            q4_0PairToTile(v, f16(w, blk), f16(w, blk + 18), tile, wo + 32 * b, so + 4 * b);
         }
     }
 
@@ -890,12 +893,7 @@ final class VectorKernels extends ScalarKernels {
     private static final jdk.incubator.vector.VectorShuffle<Integer> SCALES_3 = scalePair(3);
 
     private static jdk.incubator.vector.VectorShuffle<Integer> scalePair(int k) {
-        int[] idx = new int[QI.length()];
-        // clamped so that the 4-lane (128-bit) species, where the wide kernel is not used, still initialises
-        for (int i = 0; i < idx.length; i++) {
-            idx[i] = Math.min(2 * k + (i >= idx.length / 2 ? 1 : 0), idx.length - 1);
-        }
-        return jdk.incubator.vector.VectorShuffle.fromArray(QI, idx, 0);
+        return jdk.incubator.vector.VectorShuffle.fromArray(QI, pairLanes(k, QI.length()), 0);
     }
 
     /**

@@ -6,7 +6,6 @@ import dev.djinn.core.kernel.ComputePool;
 import dev.djinn.core.kernel.Kernels;
 import dev.djinn.core.kernel.PackedBlocks;
 import dev.djinn.core.tensor.Dequantizer;
-import dev.djinn.core.tensor.GgmlType;
 import dev.djinn.core.tensor.Tensor;
 
 /**
@@ -27,13 +26,10 @@ public record ModelWeights(
 
     /**
      * These weights with every matrix the kernels have a packed form for packed (see {@link PackedBlocks}); the
-     * same weights when they have none. The token embedding stays as it is: a token reads one row of it. The
+     * others as they are. The token embedding stays as it is: a token reads one row of it. The
      * packed matrices' mapped pages are released (they are file pages: a later read maps them again).
      */
     public ModelWeights packedFor(Kernels kernels, ComputePool pool) {
-        if (!kernels.packs(GgmlType.Q4_0)) {
-            return this;
-        }
         java.util.function.UnaryOperator<Tensor> pack = t -> t == null || t.packed() != null
                 || !kernels.packs(t.type()) || !PackedBlocks.packable(t) ? t : t.withPacked(PackedBlocks.pack(t, pool, true));
         LayerWeights[] packedLayers = new LayerWeights[layers.length];
