@@ -120,7 +120,7 @@ public interface Kernels {
     }
 
     /**
-     * Whether a packed kernel ({@link #dotQ4_0Packed}) is implemented for {@code type}: then matrices of that
+     * Whether a packed kernel ({@link #dotQ4_0Packed}, {@link #dotQ4_KPacked}) is implemented for {@code type}: then matrices of that
      * type are worth packing (see {@link PackedBlocks}).
      */
     default boolean packs(dev.djinn.core.tensor.GgmlType type) {
@@ -136,6 +136,17 @@ public interface Kernels {
     default void dotQ4_0Packed(MemorySegment packed, long groupOff, int firstRow, QuantizedRows x, int row,
                                float[] out, int outOff) {
         throw new UnsupportedOperationException(name() + " has no packed Q4_0 kernel");
+    }
+
+    /**
+     * Rows {@code firstRow} and {@code firstRow + 1} (0 or 2) of a {@link PackedBlocks} Q4_K group (at {@code
+     * groupOff} in {@code packed}) times activation row {@code row} of {@code x} (Q8_K), into {@code out[outOff]}
+     * and {@code out[outOff + 1]}: each result identical to {@link #dotQ4_K} on the row's GGUF bytes. Only when
+     * {@link #packs} Q4_K.
+     */
+    default void dotQ4_KPacked(MemorySegment packed, long groupOff, int firstRow, QuantizedRows x, int row,
+                               float[] out, int outOff) {
+        throw new UnsupportedOperationException(name() + " has no packed Q4_K kernel");
     }
 
     /**

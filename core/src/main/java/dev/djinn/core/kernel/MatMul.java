@@ -87,6 +87,9 @@ public final class MatMul {
                     kernels.quantizeQ8_K(x, off, n, out.quants, off, out.scales, r * (n / 256),
                             out.sums, r * (n / 16));
                     widen(out, off, n);
+                    if (n % 256 == 0) {
+                        kQuartets(out, r, n);
+                    }
                     // prompt rows, and generated rows when several may share the K-quant GEMM (see rowsOf)
                     if ((prompt != null && prompt[r]) || out.dotCount >= MIN_BATCHED_DOTS) {
                         kernels.prepareKQuantGemm(out, r);
@@ -132,6 +135,24 @@ public final class MatMul {
             for (int j = 0; j < 8; j++) {
                 out.pairDx[row * (n / 8) + 8 * p + j] = out.scales[row * (n / 32) + 2 * p + (j & 1)];
             }
+        }
+    }
+
+    /** Q8_K format: {@link QuantizedRows#pairs} and {@link QuantizedRows#subSums} for packed Q4_K weights. */
+    private static void kQuartets(QuantizedRows out, int row, int n) {
+        byte[] q = out.quants;
+        short[] p = out.pairs;
+        for (int base = row * n; base < (row + 1) * n; base += 64) {
+            for (int k = 0; k < 4; k++) {
+                for (int lane = 0; lane < 8; lane++) {
+                    p[base + 16 * k + 2 * lane] = q[base + 4 * lane + k];
+                    p[base + 16 * k + 2 * lane + 1] = q[base + 32 + 4 * lane + k];
+                }
+            }
+        }
+        for (int s = 0; s < n / 32; s++) {
+            int o = row * (n / 16) + 2 * s;
+            out.subSums[row * (n / 32) + s] = out.sums[o] + out.sums[o + 1];
         }
     }
 
@@ -249,14 +270,16 @@ public final class MatMul {
                 int[] ts = shared ? x.allRows : x.gemmRows;
                 int count = shared ? x.rows : x.gemmCount;
                 for (int r = from; r < to; r += GEMM_TILE_ROWS) {
-                    kernels.gemmKQuant(w.type(), w.data(), w.rowBytes() * r, w.rowBytes(),
-                            Math.min(GEMM_TILE_ROWS, to - r), x, ts, count, out, stride, r);
+                    int n = Math.min(GEMM_TILE_ROWS, to - r);
+                    kernels.gemmKQuant(w.type(), ggufRows(w, r, n), ggufOffset(w, r), w.rowBytes(), n, x, ts, count,
+                            out, stride, r);
                 }
                 if (shared) {
                     return;
                 }
             }
-            for (int r = from; r < to; r++) {
+            int r = w.packed() != null ? packedRows(w, out, stride, from, to) : from;
+            for (; r < to; r++) {
                 for (int i = 0; i < x.dotCount; i++) {
                     int b = x.dotRows[i];
                     out[b * stride + r] = dotRow(w, r, x, b);
@@ -272,7 +295,7 @@ public final class MatMul {
                 if (w.packed() != null && r % PackedBlocks.GROUP_ROWS == 0 && n % PackedBlocks.GROUP_ROWS == 0
                         && r + n <= PackedBlocks.packedRows(w)) {
                     // whole packed groups: decoded straight from the packed copy
-                    kernels.gemmDotsPacked(w.packed(), PackedBlocks.groupBytes(w.rowBytes()) * (r / PackedBlocks.GROUP_ROWS),
+                    kernels.gemmDotsPacked(w.packed(), PackedBlocks.groupBytes(w) * (r / PackedBlocks.GROUP_ROWS),
                             n, x, out, stride, r);
                 } else {
                     kernels.gemmDots(w.type(), ggufRows(w, r, n), ggufOffset(w, r), w.rowBytes(), n, x, out, stride, r);
@@ -326,13 +349,19 @@ public final class MatMul {
             }
         }
         int end = Math.min(to, PackedBlocks.packedRows(w));
-        long groupBytes = PackedBlocks.groupBytes(w.rowBytes());
+        long groupBytes = PackedBlocks.groupBytes(w);
+        boolean q4k = w.type() == GgmlType.Q4_K;
         for (; r + PackedBlocks.GROUP_ROWS <= end; r += PackedBlocks.GROUP_ROWS) {
             long g = groupBytes * (r / PackedBlocks.GROUP_ROWS);
             for (int i = 0; i < x.dotCount; i++) {
                 int b = dots[i];
-                kernels.dotQ4_0Packed(w.packed(), g, 0, x, b, out, b * stride + r);
-                kernels.dotQ4_0Packed(w.packed(), g, 2, x, b, out, b * stride + r + 2);
+                if (q4k) {
+                    kernels.dotQ4_KPacked(w.packed(), g, 0, x, b, out, b * stride + r);
+                    kernels.dotQ4_KPacked(w.packed(), g, 2, x, b, out, b * stride + r + 2);
+                } else {
+                    kernels.dotQ4_0Packed(w.packed(), g, 0, x, b, out, b * stride + r);
+                    kernels.dotQ4_0Packed(w.packed(), g, 2, x, b, out, b * stride + r + 2);
+                }
             }
         }
         return r;

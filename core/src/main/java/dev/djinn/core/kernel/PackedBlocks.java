@@ -7,23 +7,38 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
 /**
- * Q4_0 and Q8_0 weights repacked for the matrix-vector kernels, as llama.cpp repacks them for its CPU kernels:
- * rows in groups of four, and per group and pair of blocks the eight half-precision scales (row 0 block 0,
- * row 0 block 1, row 1 block 0, ... row 3 block 1) followed by each row's quant bytes (block 0's, then block
- * 1's: 32 bytes per row for Q4_0, 64 for Q8_0). One vector load then reads a row's block quants without the
- * scale in the way, and one conversion gives the scales of all four rows, where the GGUF layout (a scale before
- * every block) needs blends or unaligned loads and two scalar conversions per row and pair. Same bytes, same
- * size, different order.
+ * Q4_0, Q8_0 and Q4_K weights repacked for the matrix-vector kernels, as llama.cpp repacks them for its CPU
+ * kernels: rows in groups of four.
  *
- * <p>Only whole groups are packed: rows past the last multiple of four stay in the GGUF layout, and matrices
- * whose rows are not whole pairs of blocks (a multiple of 64 values) are not packed.
+ * <p>Q4_0 and Q8_0: per group and pair of blocks the eight half-precision scales (row 0 block 0, row 0 block 1,
+ * row 1 block 0, ... row 3 block 1) followed by each row's quant bytes (block 0's, then block 1's: 32 bytes per
+ * row for Q4_0, 64 for Q8_0). One vector load then reads a row's block quants without the scale in the way, and
+ * one conversion gives the scales of all four rows, where the GGUF layout (a scale before every block) needs
+ * blends or unaligned loads and two scalar conversions per row and pair. Same bytes, same size, different order.
+ *
+ * <p>Q4_K: per group and super-block ({@value #Q4_K_GROUP_BLOCK_BYTES} bytes) the four rows' d and dmin as
+ * floats (d0, dmin0, d1, dmin1, ...), then per row the eight 6-bit scales and eight 6-bit mins unpacked to a
+ * byte each, then per row the 128 quant bytes reordered so that each 32-bit lane of a 32-byte run holds values
+ * 4L..4L+3 of the run's first sub-block in its low 16 bits and the same of its second sub-block in its high 16
+ * bits (nibble k at bit 4k): ggml's integer lane L, pulled out by four shifts and one mask. 5.6% larger than
+ * the GGUF bytes, which unpacking gives back exactly.
+ *
+ * <p>Only whole groups are packed: rows past the last multiple of four stay in the GGUF layout, and Q4_0/Q8_0
+ * matrices whose rows are not whole pairs of blocks (a multiple of 64 values) are not packed.
  */
 public final class PackedBlocks {
     static final int GROUP_ROWS = 4;
     static final int PAIR_VALUES = 64;
     /** The eight scales at the start of each group and pair. */
     static final long SCALE_BYTES = 16;
+    /** Q4_K: bytes per group of four rows and super-block. */
+    static final long Q4_K_GROUP_BLOCK_BYTES = 32 + 4 * 16 + 4 * 128;
+    /** Q4_K: where a group's scale bytes and quant bytes start within a super-block. */
+    static final long Q4_K_SCALES = 32;
+    static final long Q4_K_QUANTS = 32 + 4 * 16;
     private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED;
+    private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED;
+    private static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED;
     private static final ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT_UNALIGNED;
 
     private PackedBlocks() {
@@ -34,8 +49,11 @@ public final class PackedBlocks {
 
     /** Whether a matrix of this type and shape is packed. */
     public static boolean packable(Tensor t) {
-        return ENABLED && (t.type() == GgmlType.Q4_0 || t.type() == GgmlType.Q8_0) && t.cols() % PAIR_VALUES == 0
-                && t.rows() >= GROUP_ROWS;
+        return ENABLED && t.rows() >= GROUP_ROWS && switch (t.type()) {
+            case Q4_0, Q8_0 -> t.cols() % PAIR_VALUES == 0;
+            case Q4_K -> true;
+            default -> false;
+        };
     }
 
     /** Rows in whole groups: the ones the packed copy holds. */
@@ -43,7 +61,12 @@ public final class PackedBlocks {
         return t.rows() / GROUP_ROWS * GROUP_ROWS;
     }
 
-    /** Bytes from one group of rows to the next (four GGUF rows' worth). */
+    /** Bytes from one group of rows to the next in {@code t}'s packed copy. */
+    static long groupBytes(Tensor t) {
+        return t.type() == GgmlType.Q4_K ? t.cols() / 256 * Q4_K_GROUP_BLOCK_BYTES : groupBytes(t.rowBytes());
+    }
+
+    /** Q4_0/Q8_0: bytes from one group of rows to the next (four GGUF rows' worth). */
     static long groupBytes(long rowBytes) {
         return GROUP_ROWS * rowBytes;
     }
@@ -70,8 +93,14 @@ public final class PackedBlocks {
             throw new IllegalArgumentException(t + " cannot be packed");
         }
         int groups = t.rows() / GROUP_ROWS;
-        MemorySegment dst = NativeMemory.allocate(groups * groupBytes(t.rowBytes()));
-        pool.parallelFor(groups, 16, (from, to) -> packGroups(t, dst, from, to));
+        MemorySegment dst = NativeMemory.allocate(groups * groupBytes(t));
+        pool.parallelFor(groups, 16, (from, to) -> {
+            if (t.type() == GgmlType.Q4_K) {
+                packQ4_KGroups(t, dst, from, to);
+            } else {
+                packGroups(t, dst, from, to);
+            }
+        });
         if (releaseMapping && t.data().isReadOnly()) {
             NativeMemory.releaseMapped(t.data());
         }
@@ -104,6 +133,73 @@ public final class PackedBlocks {
         }
     }
 
+    private static void packQ4_KGroups(Tensor t, MemorySegment dst, int from, int to) {
+        long rowBytes = t.rowBytes();
+        int blocks = t.cols() / 256;
+        MemorySegment src = t.data();
+        for (int g = from; g < to; g++) {
+            for (int b = 0; b < blocks; b++) {
+                long out = g * groupBytes(t) + b * Q4_K_GROUP_BLOCK_BYTES;
+                for (int r = 0; r < GROUP_ROWS; r++) {
+                    long blk = (g * GROUP_ROWS + r) * rowBytes + 144L * b;
+                    dst.set(FLOAT, out + 8L * r, Float.float16ToFloat(src.get(SHORT, blk)));
+                    dst.set(FLOAT, out + 8L * r + 4, Float.float16ToFloat(src.get(SHORT, blk + 2)));
+                    // ggml's get_scale_min_k4: eight 6-bit scales and eight 6-bit mins in twelve bytes
+                    int u0 = src.get(INT, blk + 4);
+                    int u1 = src.get(INT, blk + 8);
+                    int u2 = src.get(INT, blk + 12);
+                    long sc = out + Q4_K_SCALES + 16L * r;
+                    dst.set(INT, sc, u0 & 0x3f3f3f3f);
+                    dst.set(INT, sc + 4, (u2 & 0x0f0f0f0f) | ((u0 >>> 2) & 0x30303030));
+                    dst.set(INT, sc + 8, u1 & 0x3f3f3f3f);
+                    dst.set(INT, sc + 12, ((u2 >>> 4) & 0x0f0f0f0f) | ((u1 >>> 2) & 0x30303030));
+                    long q = out + Q4_K_QUANTS + 128L * r;
+                    for (int run = 0; run < 4; run++) {
+                        long in = blk + 16 + 32L * run;
+                        for (int lane = 0; lane < 8; lane++) {
+                            int word = 0;
+                            for (int k = 0; k < 4; k++) {
+                                int v = src.get(ValueLayout.JAVA_BYTE, in + 4 * lane + k) & 0xff;
+                                word |= (v & 0xf) << (4 * k) | (v >>> 4) << (16 + 4 * k);
+                            }
+                            dst.set(INT, q + 32L * run + 4 * lane, word);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /** The inverse of {@link #packQ4_KGroups} for row {@code k} of the group at {@code group}, into {@code row}. */
+    private static void unpackQ4_KRow(Tensor t, long group, int k, MemorySegment dst, long row) {
+        MemorySegment packed = t.packed();
+        int blocks = t.cols() / 256;
+        for (int b = 0; b < blocks; b++) {
+            long in = group + b * Q4_K_GROUP_BLOCK_BYTES;
+            long blk = row + 144L * b;
+            dst.set(SHORT, blk, Float.floatToFloat16(packed.get(FLOAT, in + 8L * k)));
+            dst.set(SHORT, blk + 2, Float.floatToFloat16(packed.get(FLOAT, in + 8L * k + 4)));
+            long sc = in + Q4_K_SCALES + 16L * k;
+            int scLo = packed.get(INT, sc);
+            int scHi = packed.get(INT, sc + 4);
+            int mLo = packed.get(INT, sc + 8);
+            int mHi = packed.get(INT, sc + 12);
+            dst.set(INT, blk + 4, scLo | ((scHi & 0x30303030) << 2));
+            dst.set(INT, blk + 8, mLo | ((mHi & 0x30303030) << 2));
+            dst.set(INT, blk + 12, (scHi & 0x0f0f0f0f) | ((mHi & 0x0f0f0f0f) << 4));
+            long q = in + Q4_K_QUANTS + 128L * k;
+            for (int run = 0; run < 4; run++) {
+                for (int lane = 0; lane < 8; lane++) {
+                    int word = packed.get(INT, q + 32L * run + 4 * lane);
+                    for (int j = 0; j < 4; j++) {
+                        int v = (word >>> (4 * j)) & 0xf | ((word >>> (16 + 4 * j)) & 0xf) << 4;
+                        dst.set(ValueLayout.JAVA_BYTE, blk + 16 + 32L * run + 4 * lane + j, (byte) v);
+                    }
+                }
+            }
+        }
+    }
+
     /**
      * Writes rows [from, from + rows) of {@code t} in the GGUF layout to {@code dst} from offset 0: packed rows
      * from the packed copy, the rows after the last whole group from {@code t.data()}. For the kernels that
@@ -124,8 +220,12 @@ public final class PackedBlocks {
                 MemorySegment.copy(t.data(), r * rowBytes, dst, row, rowBytes);
                 continue;
             }
-            long group = (r / GROUP_ROWS) * groupBytes(rowBytes);
+            long group = (r / GROUP_ROWS) * groupBytes(t);
             int k = r % GROUP_ROWS;
+            if (t.type() == GgmlType.Q4_K) {
+                unpackQ4_KRow(t, group, k, dst, row);
+                continue;
+            }
             for (int p = 0; p < pairs; p++) {
                 long in = group + p * pairBytes;
                 long q = in + SCALE_BYTES + 2L * quants * k;

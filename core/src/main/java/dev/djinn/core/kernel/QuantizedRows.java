@@ -26,9 +26,13 @@ public final class QuantizedRows {
     final short[] wide;
     /**
      * Q8_0 format, for Q4_0 weights read two blocks per 256-bit vector: per pair of blocks, the values a
-     * nibble position meets in each of the two (see {@code VectorKernels.dotQ4_0}).
+     * nibble position meets in each of the two (see {@code VectorKernels.dotQ4_0}). Q8_K format, for packed
+     * Q4_K weights ({@link PackedBlocks}): per 64 values (two sub-blocks, A then B) and nibble position k, 16
+     * shorts, A's value 4L + k then B's, for L = 0..7.
      */
     final short[] pairs;
+    /** Q8_K format: the sum of each 32 quantized values (a Q4_K sub-block's), for packed Q4_K's min term. */
+    final int[] subSums;
     /**
      * Q8_0 format, per pair of blocks: eight times the sum of the activations each 32-bit lane of the Q4_0
      * pair kernel multiplies, so that kernel subtracts Q4_0's +8 offset per lane (see {@code VectorKernels}).
@@ -66,6 +70,7 @@ public final class QuantizedRows {
         this.wide = new short[cols * capacity];
         this.pairs = new short[cols * capacity];
         this.laneSums = new int[(cols / 8) * capacity];
+        this.subSums = new int[(cols / 32) * capacity];
         this.pairDx = new float[(cols / 8) * capacity];
         this.groupSums = new float[(cols / 32) * capacity];
         this.gemmRows = new int[capacity];

@@ -331,7 +331,7 @@ final class VectorKernels extends ScalarKernels {
      */
     @Override
     public boolean packs(dev.djinn.core.tensor.GgmlType type) {
-        return QSHORTS == 16 && type == dev.djinn.core.tensor.GgmlType.Q4_0;
+        return QSHORTS == 16 && (type == dev.djinn.core.tensor.GgmlType.Q4_0 || type == dev.djinn.core.tensor.GgmlType.Q4_K);
     }
 
     private static final long Q4_0_PAIR_BYTES = PackedBlocks.groupPairBytes(dev.djinn.core.tensor.GgmlType.Q4_0);
@@ -863,6 +863,108 @@ final class VectorKernels extends ScalarKernels {
         int j = 2 * i;
         return ((mins >>> shift) & 0xff) * (bsums[off + 2 * j] + bsums[off + 2 * j + 1])
                 + ((mins >>> (shift + 8)) & 0xff) * (bsums[off + 2 * j + 2] + bsums[off + 2 * j + 3]);
+    }
+
+    /** For {@link #dotQ4_KPacked}: every lane takes lane k (a row's d or dmin; a sub-block's scale). */
+    private static final jdk.incubator.vector.VectorShuffle<Float> LANE_F0 = laneOfF(0), LANE_F1 = laneOfF(1),
+            LANE_F2 = laneOfF(2), LANE_F3 = laneOfF(3), LANE_F4 = laneOfF(4), LANE_F5 = laneOfF(5),
+            LANE_F6 = laneOfF(6), LANE_F7 = laneOfF(7);
+    private static final jdk.incubator.vector.VectorShuffle<Integer> LANE_I0 = laneOfI(0), LANE_I1 = laneOfI(1),
+            LANE_I2 = laneOfI(2), LANE_I3 = laneOfI(3), LANE_I4 = laneOfI(4), LANE_I5 = laneOfI(5),
+            LANE_I6 = laneOfI(6), LANE_I7 = laneOfI(7);
+    /** Int lanes 2i and 2i + 1 swapped. */
+    private static final jdk.incubator.vector.VectorShuffle<Integer> SWAP_INT_PAIRS =
+            jdk.incubator.vector.VectorShuffle.fromOp(QI, i -> i ^ 1);
+
+    private static jdk.incubator.vector.VectorShuffle<Float> laneOfF(int k) {
+        return jdk.incubator.vector.VectorShuffle.fromOp(QF, i -> Math.min(k, QF.length() - 1));
+    }
+
+    private static jdk.incubator.vector.VectorShuffle<Integer> laneOfI(int k) {
+        return jdk.incubator.vector.VectorShuffle.fromOp(QI, i -> Math.min(k, QI.length() - 1));
+    }
+
+    /**
+     * Two rows of a packed Q4_K group ({@link PackedBlocks}) times activation row {@code row}: per row exactly
+     * {@link #dotQ4_K}'s arithmetic (ggml's AVX2 lanes), so the same bits. Each 32-bit lane of a 32-byte run
+     * holds four values of both of the run's sub-blocks; four shifts and masks put value 4L + k of each into
+     * the lane's two 16-bit halves, which multiply the activations arranged to match ({@link
+     * QuantizedRows#pairs}) and sum without overflow (4 * 15 * 127), and the halves times their sub-blocks'
+     * scales make ggml's lane sum. The min term runs in vector lanes too: lane 2i holds ggml's min lane i.
+     * Written out in one method, for the reasons given at {@link #dotQ4_0Packed}.
+     */
+    @Override
+    public void dotQ4_KPacked(MemorySegment packed, long groupOff, int firstRow, QuantizedRows x, int row, float[] out,
+                              int outOff) {
+        int blocks = x.cols / 256;
+        short[] arranged = x.pairs;
+        int[] subSums = x.subSums;
+        float[] xd = x.scales;
+        int xo = row * x.cols;
+        int xdo = row * blocks;
+        int xso = row * (x.cols / 32);
+        boolean first = firstRow == 0;
+        jdk.incubator.vector.VectorShuffle<Float> dA = first ? LANE_F0 : LANE_F4;
+        jdk.incubator.vector.VectorShuffle<Float> mA = first ? LANE_F1 : LANE_F5;
+        jdk.incubator.vector.VectorShuffle<Float> dB = first ? LANE_F2 : LANE_F6;
+        jdk.incubator.vector.VectorShuffle<Float> mB = first ? LANE_F3 : LANE_F7;
+        long scalesA = PackedBlocks.Q4_K_SCALES + 16L * firstRow;
+        long quantsA = PackedBlocks.Q4_K_QUANTS + 128L * firstRow;
+        FloatVector accA = FloatVector.zero(QF), accB = accA, minA = accA, minB = accA;
+        for (int b = 0; b < blocks; b++) {
+            long sb = groupOff + PackedBlocks.Q4_K_GROUP_BLOCK_BYTES * b;
+            FloatVector dd = FloatVector.fromMemorySegment(QF, packed, sb, LE).mul(xd[xdo + b]);
+            IntVector scA = (IntVector) jdk.incubator.vector.ByteVector.fromMemorySegment(
+                    jdk.incubator.vector.ByteVector.SPECIES_64, packed, sb + scalesA, LE).convertShape(VectorOperators.B2I, QI, 0);
+            IntVector scB = (IntVector) jdk.incubator.vector.ByteVector.fromMemorySegment(
+                    jdk.incubator.vector.ByteVector.SPECIES_64, packed, sb + scalesA + 16, LE).convertShape(VectorOperators.B2I, QI, 0);
+            IntVector isumA = IntVector.zero(QI), isumB = isumA;
+            int q = xo + 256 * b;
+            for (int j = 0; j < 4; j++) {
+                int xq = q + 64 * j;
+                ShortVector x0 = ShortVector.fromArray(QS, arranged, xq);
+                ShortVector x1 = ShortVector.fromArray(QS, arranged, xq + 16);
+                ShortVector x2 = ShortVector.fromArray(QS, arranged, xq + 32);
+                ShortVector x3 = ShortVector.fromArray(QS, arranged, xq + 48);
+                jdk.incubator.vector.VectorShuffle<Integer> s0 = j == 0 ? LANE_I0 : j == 1 ? LANE_I2 : j == 2 ? LANE_I4 : LANE_I6;
+                jdk.incubator.vector.VectorShuffle<Integer> s1 = j == 0 ? LANE_I1 : j == 1 ? LANE_I3 : j == 2 ? LANE_I5 : LANE_I7;
+
+                IntVector v = IntVector.fromMemorySegment(QI, packed, sb + quantsA + 32L * j, LE);
+                IntVector pi = v.and(0x000F000F).reinterpretAsShorts().mul(x0)
+                        .add(v.lanewise(VectorOperators.LSHR, 4).and(0x000F000F).reinterpretAsShorts().mul(x1))
+                        .add(v.lanewise(VectorOperators.LSHR, 8).and(0x000F000F).reinterpretAsShorts().mul(x2))
+                        .add(v.lanewise(VectorOperators.LSHR, 12).and(0x000F000F).reinterpretAsShorts().mul(x3))
+                        .reinterpretAsInts();
+                isumA = isumA.add(pi.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).mul(scA.rearrange(s0)))
+                        .add(pi.lanewise(VectorOperators.ASHR, 16).mul(scA.rearrange(s1)));
+
+                v = IntVector.fromMemorySegment(QI, packed, sb + quantsA + 128 + 32L * j, LE);
+                pi = v.and(0x000F000F).reinterpretAsShorts().mul(x0)
+                        .add(v.lanewise(VectorOperators.LSHR, 4).and(0x000F000F).reinterpretAsShorts().mul(x1))
+                        .add(v.lanewise(VectorOperators.LSHR, 8).and(0x000F000F).reinterpretAsShorts().mul(x2))
+                        .add(v.lanewise(VectorOperators.LSHR, 12).and(0x000F000F).reinterpretAsShorts().mul(x3))
+                        .reinterpretAsInts();
+                isumB = isumB.add(pi.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).mul(scB.rearrange(s0)))
+                        .add(pi.lanewise(VectorOperators.ASHR, 16).mul(scB.rearrange(s1)));
+            }
+            accA = ((FloatVector) isumA.convert(VectorOperators.I2F, 0)).fma(dd.rearrange(dA), accA);
+            accB = ((FloatVector) isumB.convert(VectorOperators.I2F, 0)).fma(dd.rearrange(dB), accB);
+            // the min term, negated: fma(p, dx * dmin, -m) is exactly -fma(p, -dx * dmin, m)
+            IntVector sums = IntVector.fromArray(QI, subSums, xso + 8 * b);
+            IntVector pA = ((IntVector) jdk.incubator.vector.ByteVector.fromMemorySegment(
+                    jdk.incubator.vector.ByteVector.SPECIES_64, packed, sb + scalesA + 8, LE).convertShape(VectorOperators.B2I, QI, 0)).mul(sums);
+            IntVector pB = ((IntVector) jdk.incubator.vector.ByteVector.fromMemorySegment(
+                    jdk.incubator.vector.ByteVector.SPECIES_64, packed, sb + scalesA + 24, LE).convertShape(VectorOperators.B2I, QI, 0)).mul(sums);
+            minA = ((FloatVector) pA.add(pA.rearrange(SWAP_INT_PAIRS)).convert(VectorOperators.I2F, 0)).fma(dd.rearrange(mA), minA);
+            minB = ((FloatVector) pB.add(pB.rearrange(SWAP_INT_PAIRS)).convert(VectorOperators.I2F, 0)).fma(dd.rearrange(mB), minB);
+        }
+        // dotQ4_K's final sums, written out
+        out[outOff] = (((accA.lane(0) + accA.lane(4)) + (accA.lane(2) + accA.lane(6)))
+                + ((accA.lane(1) + accA.lane(5)) + (accA.lane(3) + accA.lane(7))))
+                - ((minA.lane(0) + minA.lane(4)) + (minA.lane(2) + minA.lane(6)));
+        out[outOff + 1] = (((accB.lane(0) + accB.lane(4)) + (accB.lane(2) + accB.lane(6)))
+                + ((accB.lane(1) + accB.lane(5)) + (accB.lane(3) + accB.lane(7))))
+                - ((minB.lane(0) + minB.lane(4)) + (minB.lane(2) + minB.lane(6)));
     }
 
     /**

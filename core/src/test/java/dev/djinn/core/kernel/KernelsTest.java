@@ -218,14 +218,18 @@ class KernelsTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = GgmlType.class, names = {"Q4_0", "Q8_0"})
+    @EnumSource(value = GgmlType.class, names = {"Q4_0", "Q8_0", "Q4_K"})
     void packingThenUnpackingGivesTheGgufBytesBack(GgmlType type) {
-        int n = 64 * 3;
+        int n = type == GgmlType.Q4_K ? 256 * 3 : 64 * 3;
         int rows = 11; // two groups of four and three rows left in the GGUF layout
         dev.djinn.core.tensor.Tensor t = randomMatrix(type, n, rows);
+        if (type == GgmlType.Q4_K) {
+            t.data().set(I16, 0, (short) 0x0001); // a subnormal d: packed as a float, it must come back
+        }
         try (ComputePool pool = new ComputePool(2)) {
             dev.djinn.core.tensor.Tensor packed = t.withPacked(PackedBlocks.pack(t, pool, false));
-            assertThat(packed.packed().byteSize()).isEqualTo(8 * t.rowBytes());
+            assertThat(packed.packed().byteSize()).isEqualTo(type == GgmlType.Q4_K
+                    ? 2 * 3 * PackedBlocks.Q4_K_GROUP_BLOCK_BYTES : 8 * t.rowBytes());
             MemorySegment back = Arena.ofAuto().allocate(rows * t.rowBytes());
             PackedBlocks.unpackRows(packed, 0, rows, back);
             assertThat(back.mismatch(t.data())).isEqualTo(-1L);
@@ -236,13 +240,14 @@ class KernelsTest {
         }
     }
 
-    @Test
-    void packedQ4_0RowsEqualTheGgufLayoutBitForBit() {
-        GgmlType type = GgmlType.Q4_0;
+    @ParameterizedTest
+    @EnumSource(value = GgmlType.class, names = {"Q4_0", "Q4_K"})
+    void packedRowsEqualTheGgufLayoutBitForBit(GgmlType type) {
+        ActivationFormat format = ActivationFormat.forWeights(type);
         // packing needs the 256-bit int8 kernels; narrower kernels must not claim it
         assertThat(kernels.packs(type)).isEqualTo(kernels.name().equals("vector-256") || kernels.name().equals("vector-512"));
         org.junit.jupiter.api.Assumptions.assumeTrue(kernels.packs(type));
-        for (int n : new int[] {2048, 64 * 3}) {
+        for (int n : type == GgmlType.Q4_K ? new int[] {2048, 256 * 3} : new int[] {2048, 64 * 3}) {
             int rows = 23; // five groups of four and three rows left in the GGUF layout
             dev.djinn.core.tensor.Tensor t = randomMatrix(type, n, rows);
             // subnormal and negative half-precision scales too: the kernel converts them in vector lanes
@@ -258,7 +263,7 @@ class KernelsTest {
                 for (boolean[] prompt : batches) {
                     int tokens = prompt.length;
                     QuantizedRows in = new QuantizedRows(n, tokens);
-                    mm.prepare(ActivationFormat.Q8_0, randomFloats(tokens * n, 4f), tokens, prompt, in);
+                    mm.prepare(format, randomFloats(tokens * n, 4f), tokens, prompt, in);
                     float[] fromPacked = new float[tokens * rows];
                     float[] fromGguf = new float[tokens * rows];
                     mm.multiply(packed, in, fromPacked, rows);
