@@ -120,7 +120,7 @@ public interface Kernels {
     }
 
     /**
-     * Whether a packed kernel ({@link #dotQ4_0Packed}, {@link #dotQ4_KPacked}) is implemented for {@code type}: then matrices of that
+     * Whether a packed kernel ({@link #dotQ4_0Packed}, {@link #dotQ4_KPacked}, {@link #dotQ6_KPacked}) is implemented for {@code type}: then matrices of that
      * type are worth packing (see {@link PackedBlocks}).
      */
     default boolean packs(dev.djinn.core.tensor.GgmlType type) {
@@ -147,6 +147,12 @@ public interface Kernels {
     default void dotQ4_KPacked(MemorySegment packed, long groupOff, int firstRow, QuantizedRows x, int row,
                                float[] out, int outOff) {
         throw new UnsupportedOperationException(name() + " has no packed Q4_K kernel");
+    }
+
+    /** {@link #dotQ4_KPacked} for Q6_K weights: each result identical to {@link #dotQ6_K}. */
+    default void dotQ6_KPacked(MemorySegment packed, long groupOff, int firstRow, QuantizedRows x, int row,
+                               float[] out, int outOff) {
+        throw new UnsupportedOperationException(name() + " has no packed Q6_K kernel");
     }
 
     /**

@@ -138,7 +138,10 @@ public final class MatMul {
         }
     }
 
-    /** Q8_K format: {@link QuantizedRows#pairs} and {@link QuantizedRows#subSums} for packed Q4_K weights. */
+    /**
+     * Q8_K format: {@link QuantizedRows#pairs} and {@link QuantizedRows#subSums} for packed Q4_K weights, {@link
+     * QuantizedRows#quadSums} for packed Q6_K weights.
+     */
     private static void kQuartets(QuantizedRows out, int row, int n) {
         byte[] q = out.quants;
         short[] p = out.pairs;
@@ -153,6 +156,10 @@ public final class MatMul {
         for (int s = 0; s < n / 32; s++) {
             int o = row * (n / 16) + 2 * s;
             out.subSums[row * (n / 32) + s] = out.sums[o] + out.sums[o + 1];
+        }
+        for (int i = 0; i < n / 4; i++) {
+            int o = row * n + 4 * i;
+            out.quadSums[row * (n / 4) + i] = 32 * (q[o] + q[o + 1] + q[o + 2] + q[o + 3]);
         }
     }
 
@@ -350,14 +357,17 @@ public final class MatMul {
         }
         int end = Math.min(to, PackedBlocks.packedRows(w));
         long groupBytes = PackedBlocks.groupBytes(w);
-        boolean q4k = w.type() == GgmlType.Q4_K;
+        GgmlType type = w.type();
         for (; r + PackedBlocks.GROUP_ROWS <= end; r += PackedBlocks.GROUP_ROWS) {
             long g = groupBytes * (r / PackedBlocks.GROUP_ROWS);
             for (int i = 0; i < x.dotCount; i++) {
                 int b = dots[i];
-                if (q4k) {
+                if (type == GgmlType.Q4_K) {
                     kernels.dotQ4_KPacked(w.packed(), g, 0, x, b, out, b * stride + r);
                     kernels.dotQ4_KPacked(w.packed(), g, 2, x, b, out, b * stride + r + 2);
+                } else if (type == GgmlType.Q6_K) {
+                    kernels.dotQ6_KPacked(w.packed(), g, 0, x, b, out, b * stride + r);
+                    kernels.dotQ6_KPacked(w.packed(), g, 2, x, b, out, b * stride + r + 2);
                 } else {
                     kernels.dotQ4_0Packed(w.packed(), g, 0, x, b, out, b * stride + r);
                     kernels.dotQ4_0Packed(w.packed(), g, 2, x, b, out, b * stride + r + 2);

@@ -23,6 +23,11 @@ import java.lang.foreign.ValueLayout;
  * bits (nibble k at bit 4k): ggml's integer lane L, pulled out by four shifts and one mask. 5.6% larger than
  * the GGUF bytes, which unpacking gives back exactly.
  *
+ * <p>Q6_K: per group and super-block ({@value #Q6_K_GROUP_BLOCK_BYTES} bytes) the four rows' d as floats, then
+ * per row the sixteen scales, then per row the 256 six-bit values (q + 32, 0..63) a byte each in value order:
+ * one mask or shift and mask gives two values per 16-bit lane, where the GGUF layout spreads each value over
+ * two arrays. 31% larger than the GGUF bytes; unpacking gives them back exactly.
+ *
  * <p>Only whole groups are packed: rows past the last multiple of four stay in the GGUF layout, and Q4_0/Q8_0
  * matrices whose rows are not whole pairs of blocks (a multiple of 64 values) are not packed.
  */
@@ -36,6 +41,10 @@ public final class PackedBlocks {
     /** Q4_K: where a group's scale bytes and quant bytes start within a super-block. */
     static final long Q4_K_SCALES = 32;
     static final long Q4_K_QUANTS = 32 + 4 * 16;
+    /** Q6_K: bytes per group of four rows and super-block, and where the scales and values start in it. */
+    static final long Q6_K_GROUP_BLOCK_BYTES = 16 + 4 * 16 + 4 * 256;
+    static final long Q6_K_SCALES = 16;
+    static final long Q6_K_QUANTS = 16 + 4 * 16;
     private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED;
     private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED;
     private static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED;
@@ -51,7 +60,7 @@ public final class PackedBlocks {
     public static boolean packable(Tensor t) {
         return ENABLED && t.rows() >= GROUP_ROWS && switch (t.type()) {
             case Q4_0, Q8_0 -> t.cols() % PAIR_VALUES == 0;
-            case Q4_K -> true;
+            case Q4_K, Q6_K -> true;
             default -> false;
         };
     }
@@ -63,7 +72,11 @@ public final class PackedBlocks {
 
     /** Bytes from one group of rows to the next in {@code t}'s packed copy. */
     static long groupBytes(Tensor t) {
-        return t.type() == GgmlType.Q4_K ? t.cols() / 256 * Q4_K_GROUP_BLOCK_BYTES : groupBytes(t.rowBytes());
+        return switch (t.type()) {
+            case Q4_K -> t.cols() / 256 * Q4_K_GROUP_BLOCK_BYTES;
+            case Q6_K -> t.cols() / 256 * Q6_K_GROUP_BLOCK_BYTES;
+            default -> groupBytes(t.rowBytes());
+        };
     }
 
     /** Q4_0/Q8_0: bytes from one group of rows to the next (four GGUF rows' worth). */
@@ -95,10 +108,10 @@ public final class PackedBlocks {
         int groups = t.rows() / GROUP_ROWS;
         MemorySegment dst = NativeMemory.allocate(groups * groupBytes(t));
         pool.parallelFor(groups, 16, (from, to) -> {
-            if (t.type() == GgmlType.Q4_K) {
-                packQ4_KGroups(t, dst, from, to);
-            } else {
-                packGroups(t, dst, from, to);
+            switch (t.type()) {
+                case Q4_K -> packQ4_KGroups(t, dst, from, to);
+                case Q6_K -> packQ6_KGroups(t, dst, from, to);
+                default -> packGroups(t, dst, from, to);
             }
         });
         if (releaseMapping && t.data().isReadOnly()) {
@@ -170,6 +183,65 @@ public final class PackedBlocks {
         }
     }
 
+    private static void packQ6_KGroups(Tensor t, MemorySegment dst, int from, int to) {
+        long rowBytes = t.rowBytes();
+        int blocks = t.cols() / 256;
+        MemorySegment src = t.data();
+        for (int g = from; g < to; g++) {
+            for (int b = 0; b < blocks; b++) {
+                long out = g * groupBytes(t) + b * Q6_K_GROUP_BLOCK_BYTES;
+                for (int r = 0; r < GROUP_ROWS; r++) {
+                    long blk = (g * GROUP_ROWS + r) * rowBytes + 210L * b;
+                    dst.set(FLOAT, out + 4L * r, Float.float16ToFloat(src.get(SHORT, blk + 208)));
+                    MemorySegment.copy(src, blk + 192, dst, out + Q6_K_SCALES + 16L * r, 16);
+                    long q = out + Q6_K_QUANTS + 256L * r;
+                    // ggml's dequantize_row_q6_K: per half, value l, l + 32, l + 64, l + 96 from ql[l], ql[l + 32]
+                    // (low, then high nibbles) and two bits each of qh[l]
+                    for (int half = 0; half < 2; half++) {
+                        long ql = blk + 64L * half;
+                        long qh = blk + 128 + 32L * half;
+                        for (int l = 0; l < 32; l++) {
+                            int lo = src.get(ValueLayout.JAVA_BYTE, ql + l) & 0xff;
+                            int lo2 = src.get(ValueLayout.JAVA_BYTE, ql + 32 + l) & 0xff;
+                            int hi = src.get(ValueLayout.JAVA_BYTE, qh + l) & 0xff;
+                            long v = q + 128L * half + l;
+                            dst.set(ValueLayout.JAVA_BYTE, v, (byte) ((lo & 0xf) | (hi & 3) << 4));
+                            dst.set(ValueLayout.JAVA_BYTE, v + 32, (byte) ((lo2 & 0xf) | ((hi >>> 2) & 3) << 4));
+                            dst.set(ValueLayout.JAVA_BYTE, v + 64, (byte) ((lo >>> 4) | ((hi >>> 4) & 3) << 4));
+                            dst.set(ValueLayout.JAVA_BYTE, v + 96, (byte) ((lo2 >>> 4) | (hi >>> 6) << 4));
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /** The inverse of {@link #packQ6_KGroups} for row {@code k} of the group at {@code group}, into {@code row}. */
+    private static void unpackQ6_KRow(Tensor t, long group, int k, MemorySegment dst, long row) {
+        MemorySegment packed = t.packed();
+        int blocks = t.cols() / 256;
+        for (int b = 0; b < blocks; b++) {
+            long in = group + b * Q6_K_GROUP_BLOCK_BYTES;
+            long blk = row + 210L * b;
+            dst.set(SHORT, blk + 208, Float.floatToFloat16(packed.get(FLOAT, in + 4L * k)));
+            MemorySegment.copy(packed, in + Q6_K_SCALES + 16L * k, dst, blk + 192, 16);
+            long q = in + Q6_K_QUANTS + 256L * k;
+            for (int half = 0; half < 2; half++) {
+                for (int l = 0; l < 32; l++) {
+                    long v = q + 128L * half + l;
+                    int q1 = packed.get(ValueLayout.JAVA_BYTE, v);
+                    int q2 = packed.get(ValueLayout.JAVA_BYTE, v + 32);
+                    int q3 = packed.get(ValueLayout.JAVA_BYTE, v + 64);
+                    int q4 = packed.get(ValueLayout.JAVA_BYTE, v + 96);
+                    dst.set(ValueLayout.JAVA_BYTE, blk + 64L * half + l, (byte) ((q1 & 0xf) | (q3 & 0xf) << 4));
+                    dst.set(ValueLayout.JAVA_BYTE, blk + 64L * half + 32 + l, (byte) ((q2 & 0xf) | (q4 & 0xf) << 4));
+                    dst.set(ValueLayout.JAVA_BYTE, blk + 128 + 32L * half + l,
+                            (byte) ((q1 >>> 4) | (q2 >>> 4) << 2 | (q3 >>> 4) << 4 | (q4 >>> 4) << 6));
+                }
+            }
+        }
+    }
+
     /** The inverse of {@link #packQ4_KGroups} for row {@code k} of the group at {@code group}, into {@code row}. */
     private static void unpackQ4_KRow(Tensor t, long group, int k, MemorySegment dst, long row) {
         MemorySegment packed = t.packed();
@@ -224,6 +296,10 @@ public final class PackedBlocks {
             int k = r % GROUP_ROWS;
             if (t.type() == GgmlType.Q4_K) {
                 unpackQ4_KRow(t, group, k, dst, row);
+                continue;
+            }
+            if (t.type() == GgmlType.Q6_K) {
+                unpackQ6_KRow(t, group, k, dst, row);
                 continue;
             }
             for (int p = 0; p < pairs; p++) {

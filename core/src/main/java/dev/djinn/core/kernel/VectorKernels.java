@@ -331,7 +331,10 @@ final class VectorKernels extends ScalarKernels {
      */
     @Override
     public boolean packs(dev.djinn.core.tensor.GgmlType type) {
-        return QSHORTS == 16 && (type == dev.djinn.core.tensor.GgmlType.Q4_0 || type == dev.djinn.core.tensor.GgmlType.Q4_K);
+        return QSHORTS == 16 && switch (type) {
+            case Q4_0, Q4_K, Q6_K -> true;
+            default -> false;
+        };
     }
 
     private static final long Q4_0_PAIR_BYTES = PackedBlocks.groupPairBytes(dev.djinn.core.tensor.GgmlType.Q4_0);
@@ -982,6 +985,76 @@ final class VectorKernels extends ScalarKernels {
                 .add(n3.mul(ShortVector.fromArray(QS, wide, xq + 48)));
         return widenPairsQ(first).mul(sc0).add(widenPairsQ(second).mul(sc1));
     }
+
+    /**
+     * Two rows of a packed Q6_K group ({@link PackedBlocks}) times activation row {@code row}: per row exactly
+     * {@link #dotQ6_KWide}'s arithmetic (ggml's AVX2 lanes), so the same bits. Each 32-bit lane holds four
+     * values (q + 32) a byte each; a mask and a shift with a mask give values 0, 2 and 1, 3 in its 16-bit
+     * halves, which multiply the even and odd activations ({@link QuantizedRows#wide}), and the halves' sum
+     * less 32 times the activations' ({@link QuantizedRows#quadSums}) is ggml's integer lane, times the scale
+     * of its 16 values.
+     */
+    @Override
+    public void dotQ6_KPacked(MemorySegment packed, long groupOff, int firstRow, QuantizedRows x, int row, float[] out,
+                              int outOff) {
+        int blocks = x.cols / 256;
+        short[] wide = x.wide;
+        int[] quadSums = x.quadSums;
+        float[] xd = x.scales;
+        int xo = row * x.cols;
+        int xdo = row * blocks;
+        int xqo = row * (x.cols / 4);
+        long scalesA = PackedBlocks.Q6_K_SCALES + 16L * firstRow;
+        long quantsA = PackedBlocks.Q6_K_QUANTS + 256L * firstRow;
+        FloatVector accA = FloatVector.zero(QF), accB = accA;
+        for (int b = 0; b < blocks; b++) {
+            long sb = groupOff + PackedBlocks.Q6_K_GROUP_BLOCK_BYTES * b;
+            IntVector isumA = IntVector.zero(QI), isumB = isumA;
+            for (int half = 0; half < 2; half++) {
+                IntVector scA = (IntVector) jdk.incubator.vector.ByteVector.fromMemorySegment(
+                        jdk.incubator.vector.ByteVector.SPECIES_64, packed, sb + scalesA + 8 * half, LE)
+                        .convertShape(VectorOperators.B2I, QI, 0);
+                IntVector scB = (IntVector) jdk.incubator.vector.ByteVector.fromMemorySegment(
+                        jdk.incubator.vector.ByteVector.SPECIES_64, packed, sb + scalesA + 16 + 8 * half, LE)
+                        .convertShape(VectorOperators.B2I, QI, 0);
+                for (int k = 0; k < 4; k++) {
+                    int run = 4 * half + k;
+                    int e = xo + 256 * b + 32 * run;
+                    ShortVector even = ShortVector.fromArray(QS, wide, e);
+                    ShortVector odd = ShortVector.fromArray(QS, wide, e + 16);
+                    IntVector offset = IntVector.fromArray(QI, quadSums, xqo + 64 * b + 8 * run);
+                    jdk.incubator.vector.VectorShuffle<Integer> pair = k == 0 ? SCALES_0 : k == 1 ? SCALES_1 : k == 2 ? SCALES_2 : SCALES_3;
+
+                    IntVector v = IntVector.fromMemorySegment(QI, packed, sb + quantsA + 32L * run, LE);
+                    IntVector pi = v.and(0x00FF00FF).reinterpretAsShorts().mul(even)
+                            .add(v.lanewise(VectorOperators.LSHR, 8).and(0x00FF00FF).reinterpretAsShorts().mul(odd))
+                            .reinterpretAsInts();
+                    isumA = isumA.add(pi.add(pi.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16)
+                            .sub(offset).mul(scA.rearrange(pair)));
+
+                    v = IntVector.fromMemorySegment(QI, packed, sb + quantsA + 256 + 32L * run, LE);
+                    pi = v.and(0x00FF00FF).reinterpretAsShorts().mul(even)
+                            .add(v.lanewise(VectorOperators.LSHR, 8).and(0x00FF00FF).reinterpretAsShorts().mul(odd))
+                            .reinterpretAsInts();
+                    isumB = isumB.add(pi.add(pi.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16)
+                            .sub(offset).mul(scB.rearrange(pair)));
+                }
+            }
+            float dx = xd[xdo + b];
+            accA = ((FloatVector) isumA.convert(VectorOperators.I2F, 0))
+                    .fma(FloatVector.broadcast(QF, dx * packed.get(F32LE, sb + 4L * firstRow)), accA);
+            accB = ((FloatVector) isumB.convert(VectorOperators.I2F, 0))
+                    .fma(FloatVector.broadcast(QF, dx * packed.get(F32LE, sb + 4L * firstRow + 4)), accB);
+        }
+        // sumQ's order, written out
+        out[outOff] = ((accA.lane(0) + accA.lane(4)) + (accA.lane(2) + accA.lane(6)))
+                + ((accA.lane(1) + accA.lane(5)) + (accA.lane(3) + accA.lane(7)));
+        out[outOff + 1] = ((accB.lane(0) + accB.lane(4)) + (accB.lane(2) + accB.lane(6)))
+                + ((accB.lane(1) + accB.lane(5)) + (accB.lane(3) + accB.lane(7)));
+    }
+
+    private static final java.lang.foreign.ValueLayout.OfFloat F32LE =
+            java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(LE);
 
     @Override
     public float dotQ6_K(MemorySegment w, long wOff, QuantizedRows x, int row) {

@@ -218,9 +218,10 @@ class KernelsTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = GgmlType.class, names = {"Q4_0", "Q8_0", "Q4_K"})
+    @EnumSource(value = GgmlType.class, names = {"Q4_0", "Q8_0", "Q4_K", "Q6_K"})
     void packingThenUnpackingGivesTheGgufBytesBack(GgmlType type) {
-        int n = type == GgmlType.Q4_K ? 256 * 3 : 64 * 3;
+        boolean kQuant = type == GgmlType.Q4_K || type == GgmlType.Q6_K;
+        int n = kQuant ? 256 * 3 : 64 * 3;
         int rows = 11; // two groups of four and three rows left in the GGUF layout
         dev.djinn.core.tensor.Tensor t = randomMatrix(type, n, rows);
         if (type == GgmlType.Q4_K) {
@@ -228,8 +229,11 @@ class KernelsTest {
         }
         try (ComputePool pool = new ComputePool(2)) {
             dev.djinn.core.tensor.Tensor packed = t.withPacked(PackedBlocks.pack(t, pool, false));
-            assertThat(packed.packed().byteSize()).isEqualTo(type == GgmlType.Q4_K
-                    ? 2 * 3 * PackedBlocks.Q4_K_GROUP_BLOCK_BYTES : 8 * t.rowBytes());
+            assertThat(packed.packed().byteSize()).isEqualTo(switch (type) {
+                case Q4_K -> 2 * 3 * PackedBlocks.Q4_K_GROUP_BLOCK_BYTES;
+                case Q6_K -> 2 * 3 * PackedBlocks.Q6_K_GROUP_BLOCK_BYTES;
+                default -> 8 * t.rowBytes();
+            });
             MemorySegment back = Arena.ofAuto().allocate(rows * t.rowBytes());
             PackedBlocks.unpackRows(packed, 0, rows, back);
             assertThat(back.mismatch(t.data())).isEqualTo(-1L);
@@ -241,13 +245,13 @@ class KernelsTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = GgmlType.class, names = {"Q4_0", "Q4_K"})
+    @EnumSource(value = GgmlType.class, names = {"Q4_0", "Q4_K", "Q6_K"})
     void packedRowsEqualTheGgufLayoutBitForBit(GgmlType type) {
         ActivationFormat format = ActivationFormat.forWeights(type);
         // packing needs the 256-bit int8 kernels; narrower kernels must not claim it
         assertThat(kernels.packs(type)).isEqualTo(kernels.name().equals("vector-256") || kernels.name().equals("vector-512"));
         org.junit.jupiter.api.Assumptions.assumeTrue(kernels.packs(type));
-        for (int n : type == GgmlType.Q4_K ? new int[] {2048, 256 * 3} : new int[] {2048, 64 * 3}) {
+        for (int n : type == GgmlType.Q4_0 ? new int[] {2048, 64 * 3} : new int[] {2048, 256 * 3}) {
             int rows = 23; // five groups of four and three rows left in the GGUF layout
             dev.djinn.core.tensor.Tensor t = randomMatrix(type, n, rows);
             // subnormal and negative half-precision scales too: the kernel converts them in vector lanes
