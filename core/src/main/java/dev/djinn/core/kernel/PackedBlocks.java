@@ -45,10 +45,12 @@ public final class PackedBlocks {
     static final long Q6_K_GROUP_BLOCK_BYTES = 16 + 4 * 16 + 4 * 256;
     static final long Q6_K_SCALES = 16;
     static final long Q6_K_QUANTS = 16 + 4 * 16;
-    private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED;
-    private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED;
-    private static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED;
-    private static final ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT_UNALIGNED;
+    private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN);
+    private static final long LOW_NIBBLES = 0x0f0f0f0f0f0f0f0fL;
+    private static final long TWO_BITS = 0x0303030303030303L;
+    private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN);
 
     private PackedBlocks() {
     }
@@ -167,16 +169,9 @@ public final class PackedBlocks {
                     dst.set(INT, sc + 8, u1 & 0x3f3f3f3f);
                     dst.set(INT, sc + 12, ((u2 >>> 4) & 0x0f0f0f0f) | ((u1 >>> 2) & 0x30303030));
                     long q = out + Q4_K_QUANTS + 128L * r;
-                    for (int run = 0; run < 4; run++) {
-                        long in = blk + 16 + 32L * run;
-                        for (int lane = 0; lane < 8; lane++) {
-                            int word = 0;
-                            for (int k = 0; k < 4; k++) {
-                                int v = src.get(ValueLayout.JAVA_BYTE, in + 4 * lane + k) & 0xff;
-                                word |= (v & 0xf) << (4 * k) | (v >>> 4) << (16 + 4 * k);
-                            }
-                            dst.set(INT, q + 32L * run + 4 * lane, word);
-                        }
+                    for (int i = 0; i < 128; i += 4) {
+                        int u = src.get(INT, blk + 16 + i);
+                        dst.set(INT, q + i, nibbles(u & 0x0f0f0f0f) | nibbles((u >>> 4) & 0x0f0f0f0f) << 16);
                     }
                 }
             }
@@ -197,18 +192,19 @@ public final class PackedBlocks {
                     long q = out + Q6_K_QUANTS + 256L * r;
                     // ggml's dequantize_row_q6_K: per half, value l, l + 32, l + 64, l + 96 from ql[l], ql[l + 32]
                     // (low, then high nibbles) and two bits each of qh[l]
+                    // (eight bytes at a time: the masks keep every shift inside its byte)
                     for (int half = 0; half < 2; half++) {
                         long ql = blk + 64L * half;
                         long qh = blk + 128 + 32L * half;
-                        for (int l = 0; l < 32; l++) {
-                            int lo = src.get(ValueLayout.JAVA_BYTE, ql + l) & 0xff;
-                            int lo2 = src.get(ValueLayout.JAVA_BYTE, ql + 32 + l) & 0xff;
-                            int hi = src.get(ValueLayout.JAVA_BYTE, qh + l) & 0xff;
+                        for (int l = 0; l < 32; l += 8) {
+                            long lo = src.get(LONG, ql + l);
+                            long lo2 = src.get(LONG, ql + 32 + l);
+                            long hi = src.get(LONG, qh + l);
                             long v = q + 128L * half + l;
-                            dst.set(ValueLayout.JAVA_BYTE, v, (byte) ((lo & 0xf) | (hi & 3) << 4));
-                            dst.set(ValueLayout.JAVA_BYTE, v + 32, (byte) ((lo2 & 0xf) | ((hi >>> 2) & 3) << 4));
-                            dst.set(ValueLayout.JAVA_BYTE, v + 64, (byte) ((lo >>> 4) | ((hi >>> 4) & 3) << 4));
-                            dst.set(ValueLayout.JAVA_BYTE, v + 96, (byte) ((lo2 >>> 4) | (hi >>> 6) << 4));
+                            dst.set(LONG, v, (lo & LOW_NIBBLES) | (hi & TWO_BITS) << 4);
+                            dst.set(LONG, v + 32, (lo2 & LOW_NIBBLES) | (hi >>> 2 & TWO_BITS) << 4);
+                            dst.set(LONG, v + 64, (lo >>> 4 & LOW_NIBBLES) | (hi >>> 4 & TWO_BITS) << 4);
+                            dst.set(LONG, v + 96, (lo2 >>> 4 & LOW_NIBBLES) | (hi >>> 6 & TWO_BITS) << 4);
                         }
                     }
                 }
@@ -227,19 +223,31 @@ public final class PackedBlocks {
             MemorySegment.copy(packed, in + Q6_K_SCALES + 16L * k, dst, blk + 192, 16);
             long q = in + Q6_K_QUANTS + 256L * k;
             for (int half = 0; half < 2; half++) {
-                for (int l = 0; l < 32; l++) {
+                for (int l = 0; l < 32; l += 8) {
                     long v = q + 128L * half + l;
-                    int q1 = packed.get(ValueLayout.JAVA_BYTE, v);
-                    int q2 = packed.get(ValueLayout.JAVA_BYTE, v + 32);
-                    int q3 = packed.get(ValueLayout.JAVA_BYTE, v + 64);
-                    int q4 = packed.get(ValueLayout.JAVA_BYTE, v + 96);
-                    dst.set(ValueLayout.JAVA_BYTE, blk + 64L * half + l, (byte) ((q1 & 0xf) | (q3 & 0xf) << 4));
-                    dst.set(ValueLayout.JAVA_BYTE, blk + 64L * half + 32 + l, (byte) ((q2 & 0xf) | (q4 & 0xf) << 4));
-                    dst.set(ValueLayout.JAVA_BYTE, blk + 128 + 32L * half + l,
-                            (byte) ((q1 >>> 4) | (q2 >>> 4) << 2 | (q3 >>> 4) << 4 | (q4 >>> 4) << 6));
+                    long q1 = packed.get(LONG, v);
+                    long q2 = packed.get(LONG, v + 32);
+                    long q3 = packed.get(LONG, v + 64);
+                    long q4 = packed.get(LONG, v + 96);
+                    dst.set(LONG, blk + 64L * half + l, (q1 & LOW_NIBBLES) | (q3 & LOW_NIBBLES) << 4);
+                    dst.set(LONG, blk + 64L * half + 32 + l, (q2 & LOW_NIBBLES) | (q4 & LOW_NIBBLES) << 4);
+                    dst.set(LONG, blk + 128 + 32L * half + l, (q1 >>> 4 & TWO_BITS) | (q2 >>> 4 & TWO_BITS) << 2
+                            | (q3 >>> 4 & TWO_BITS) << 4 | (q4 >>> 4 & TWO_BITS) << 6);
                 }
             }
         }
+    }
+
+    /** The four nibbles at bits 0, 8, 16 and 24 of {@code n} (the rest zero) moved to bits 0, 4, 8 and 12. */
+    private static int nibbles(int n) {
+        int pairs = (n | n >>> 4) & 0x00ff00ff;
+        return (pairs | pairs >>> 8) & 0xffff;
+    }
+
+    /** The inverse of {@link #nibbles}: nibbles at bits 0, 4, 8 and 12 to bits 0, 8, 16 and 24. */
+    private static int spread(int n) {
+        int pairs = (n | n << 8) & 0x00ff00ff;
+        return (pairs | pairs << 4) & 0x0f0f0f0f;
     }
 
     /** The inverse of {@link #packQ4_KGroups} for row {@code k} of the group at {@code group}, into {@code row}. */
@@ -260,14 +268,9 @@ public final class PackedBlocks {
             dst.set(INT, blk + 8, mLo | ((mHi & 0x30303030) << 2));
             dst.set(INT, blk + 12, (scHi & 0x0f0f0f0f) | ((mHi & 0x0f0f0f0f) << 4));
             long q = in + Q4_K_QUANTS + 128L * k;
-            for (int run = 0; run < 4; run++) {
-                for (int lane = 0; lane < 8; lane++) {
-                    int word = packed.get(INT, q + 32L * run + 4 * lane);
-                    for (int j = 0; j < 4; j++) {
-                        int v = (word >>> (4 * j)) & 0xf | ((word >>> (16 + 4 * j)) & 0xf) << 4;
-                        dst.set(ValueLayout.JAVA_BYTE, blk + 16 + 32L * run + 4 * lane + j, (byte) v);
-                    }
-                }
+            for (int i = 0; i < 128; i += 4) {
+                int word = packed.get(INT, q + i);
+                dst.set(INT, blk + 16 + i, spread(word & 0xffff) | spread(word >>> 16) << 4);
             }
         }
     }
