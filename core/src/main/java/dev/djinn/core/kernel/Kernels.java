@@ -97,6 +97,16 @@ public interface Kernels {
         }
     }
 
+    /**
+     * {@link #gemmKQuant} over K-quant rows in {@link PackedBlocks} groups: {@code rows} (a multiple of four) rows
+     * from the group at {@code groupOff}, the same results as over their GGUF bytes. Only when {@link #packs}
+     * the type.
+     */
+    default void gemmKQuantPacked(dev.djinn.core.tensor.GgmlType type, MemorySegment packed, long groupOff, int rows,
+                                  QuantizedRows x, int[] ts, int count, float[] out, int outStride, int outCol) {
+        throw new UnsupportedOperationException(name() + " has no packed K-quant kernel");
+    }
+
     /** Prepares row {@code row} of {@code x} (Q8_K) for {@link #gemmKQuant}. */
     default void prepareKQuantGemm(QuantizedRows x, int row) {
     }

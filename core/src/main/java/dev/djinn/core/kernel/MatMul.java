@@ -106,10 +106,10 @@ public final class MatMul {
 
     /**
      * Generated rows in one step up to which packed K-quant weights take the packed matrix-vector kernel per row
-     * rather than the K-quant GEMM over rows unpacked per tile (JMH, 2048 x 2048 Q4_K, one thread: 2 rows 1.0 ms
-     * against 2.9, 16 rows 8.0 against 7.4).
+     * rather than the K-quant GEMM (JMH, 2048 x 2048 Q4_K, one thread: 2 rows 1.0 ms against 1.7, 4 rows 2.0
+     * against 2.3).
      */
-    static final int MAX_PACKED_K_DOTS = 8;
+    static final int MAX_PACKED_K_DOTS = 4;
 
     /** Generated rows in one step from which Q8_0/Q4_0 weights take the batched kernel ({@link Kernels#gemmDots}). */
     static final int MIN_BATCHED_DOTS = 2;
@@ -280,15 +280,20 @@ public final class MatMul {
         // several generated rows whose dot kernel the GEMM reproduces bit for bit: every row in one GEMM pass
         boolean shared = x.dotCount >= MIN_BATCHED_DOTS && kernels.gemmEqualsDot(w.type(), x.cols);
         if (x.format == ActivationFormat.Q8_K) {
-            // packed K-quant rows: the GEMM reads them unpacked per tile, which a few generated rows do not repay
+            // packed K-quant rows: a few generated rows go faster through the packed matrix-vector kernel
             shared &= w.packed() == null || x.dotCount > MAX_PACKED_K_DOTS;
             if (x.gemmCount > 0 || shared) {
                 int[] ts = shared ? x.allRows : x.gemmRows;
                 int count = shared ? x.rows : x.gemmCount;
                 for (int r = from; r < to; r += GEMM_TILE_ROWS) {
                     int n = Math.min(GEMM_TILE_ROWS, to - r);
-                    kernels.gemmKQuant(w.type(), ggufRows(w, r, n), ggufOffset(w, r), w.rowBytes(), n, x, ts, count,
-                            out, stride, r);
+                    if (wholePackedGroups(w, r, n)) {
+                        kernels.gemmKQuantPacked(w.type(), w.packed(),
+                                PackedBlocks.groupBytes(w) * (r / PackedBlocks.GROUP_ROWS), n, x, ts, count, out, stride, r);
+                    } else {
+                        kernels.gemmKQuant(w.type(), ggufRows(w, r, n), ggufOffset(w, r), w.rowBytes(), n, x, ts, count,
+                                out, stride, r);
+                    }
                 }
                 if (shared) {
                     return;
@@ -308,8 +313,7 @@ public final class MatMul {
             int tileRows = Math.clamp(32768 / x.cols, 2, GEMM_TILE_ROWS);
             for (int r = from; r < to; r += tileRows) {
                 int n = Math.min(tileRows, to - r);
-                if (w.packed() != null && r % PackedBlocks.GROUP_ROWS == 0 && n % PackedBlocks.GROUP_ROWS == 0
-                        && r + n <= PackedBlocks.packedRows(w)) {
+                if (wholePackedGroups(w, r, n)) {
                     // whole packed groups: decoded straight from the packed copy
                     kernels.gemmDotsPacked(w.packed(), PackedBlocks.groupBytes(w) * (r / PackedBlocks.GROUP_ROWS),
                             n, x, out, stride, r);
@@ -348,6 +352,12 @@ public final class MatMul {
                 out[b * stride + r] = dotRow(w, r, x, b);
             }
         }
+    }
+
+    /** Whether weight rows [r, r + n) are whole groups of {@code w}'s packed copy. */
+    private static boolean wholePackedGroups(Tensor w, int r, int n) {
+        return w.packed() != null && r % PackedBlocks.GROUP_ROWS == 0 && n % PackedBlocks.GROUP_ROWS == 0
+                && r + n <= PackedBlocks.packedRows(w);
     }
 
     /**

@@ -1447,14 +1447,8 @@ final class VectorKernels extends ScalarKernels {
         }
         int n = x.cols;
         int blocks = n / 256;
-        int span = q4k || QL >= 8 ? 256 : 128;
-        int spans = n / span;
-        int tileSize = rows * (n + spans + (q4k ? 9 * blocks : 0));
-        float[] tile = KQ_TILE.get();
-        if (tile == null || tile.length < tileSize) {
-            tile = new float[tileSize];
-            KQ_TILE.set(tile);
-        }
+        int spans = n / (q4k || QL >= 8 ? 256 : 128);
+        float[] tile = kQuantTileArray(q4k, rows, n);
         // layout: rows * n weights, per (row, span) d, then for Q4_K per (row, block) dmin and eight mins
         int dOff = rows * n;
         int dminOff = dOff + rows * spans;
@@ -1467,6 +1461,58 @@ final class VectorKernels extends ScalarKernels {
                 decodeQ6KTile(w, off, blocks, tile, r * n, dOff + r * spans, spans / blocks);
             }
         }
+        kQuantTile(q4k, tile, rows, x, ts, count, out, outStride, outCol);
+    }
+
+    /**
+     * {@link #gemmKQuant} over rows in {@link PackedBlocks} groups ({@code rows} a multiple of four, from the
+     * group at {@code groupOff}): the same tile, decoded from the packed layout, so the same results.
+     */
+    @Override
+    public void gemmKQuantPacked(dev.djinn.core.tensor.GgmlType type, MemorySegment packed, long groupOff, int rows,
+                                 QuantizedRows x, int[] ts, int count, float[] out, int outStride, int outCol) {
+        boolean q4k = type == dev.djinn.core.tensor.GgmlType.Q4_K;
+        int n = x.cols;
+        int blocks = n / 256;
+        long groupBytes = blocks * (q4k ? PackedBlocks.Q4_K_GROUP_BLOCK_BYTES : PackedBlocks.Q6_K_GROUP_BLOCK_BYTES);
+        float[] tile = kQuantTileArray(q4k, rows, n);
+        int dOff = rows * n;
+        int dminOff = dOff + rows * blocks;
+        int minOff = dminOff + rows * blocks;
+        for (int r = 0; r < rows; r++) {
+            long group = groupOff + groupBytes * (r / PackedBlocks.GROUP_ROWS);
+            if (q4k) {
+                decodeQ4KTilePacked(packed, group, r % PackedBlocks.GROUP_ROWS, blocks, tile, r * n, dOff + r * blocks,
+                        dminOff + r * blocks, minOff + 8 * r * blocks);
+            } else {
+                decodeQ6KTilePacked(packed, group, r % PackedBlocks.GROUP_ROWS, blocks, tile, r * n, dOff + r * blocks);
+            }
+        }
+        kQuantTile(q4k, tile, rows, x, ts, count, out, outStride, outCol);
+    }
+
+    private static float[] kQuantTileArray(boolean q4k, int rows, int n) {
+        int blocks = n / 256;
+        int spans = n / (q4k || QL >= 8 ? 256 : 128);
+        int tileSize = rows * (n + spans + (q4k ? 9 * blocks : 0));
+        float[] tile = KQ_TILE.get();
+        if (tile == null || tile.length < tileSize) {
+            tile = new float[tileSize];
+            KQ_TILE.set(tile);
+        }
+        return tile;
+    }
+
+    /** The multiplies of {@link #gemmKQuant} once the tile holds its rows. */
+    private static void kQuantTile(boolean q4k, float[] tile, int rows, QuantizedRows x, int[] ts, int count, float[] out,
+                                   int outStride, int outCol) {
+        int n = x.cols;
+        int blocks = n / 256;
+        int span = q4k || QL >= 8 ? 256 : 128;
+        int spans = n / span;
+        int dOff = rows * n;
+        int dminOff = dOff + rows * spans;
+        int minOff = q4k ? dminOff + rows * blocks : -1;
         int r = 0;
         for (; r + 3 < rows; r += 4) {
             int t = 0;
@@ -1489,6 +1535,58 @@ final class VectorKernels extends ScalarKernels {
                 int o = ts[i] * outStride + outCol;
                 for (int k = 0; k < rows; k++) {
                     out[o + k] += kqMins(tile, dminOff, minOff, k, x, ts[i]);
+                }
+            }
+        }
+    }
+
+    /** {@link #decodeQ4KTile} from row {@code k} of a packed group (256-bit lanes: packing needs them). */
+    private static void decodeQ4KTilePacked(MemorySegment packed, long group, int k, int blocks, float[] tile, int wo,
+                                            int dOff, int dminOff, int minOff) {
+        for (int b = 0; b < blocks; b++) {
+            long sb = group + PackedBlocks.Q4_K_GROUP_BLOCK_BYTES * b;
+            long sc = sb + PackedBlocks.Q4_K_SCALES + 16L * k;
+            long q = sb + PackedBlocks.Q4_K_QUANTS + 128L * k;
+            tile[dOff + b] = packed.get(F32LE, sb + 8L * k);
+            tile[dminOff + b] = packed.get(F32LE, sb + 8L * k + 4);
+            for (int j = 0; j < 8; j++) {
+                tile[minOff + 8 * b + (j % 2) * 4 + j / 2] = packed.get(I8, sc + 8 + j);
+            }
+            for (int c = 0; c < 4; c++) {
+                float scLow = packed.get(I8, sc + 2 * c);
+                float scHigh = packed.get(I8, sc + 2 * c + 1);
+                int o = wo + 256 * b + 64 * c;
+                // lane L of the run holds values 4L..4L+3 of both sub-blocks: nibble m of each goes to o + 8m + L
+                IntVector v = IntVector.fromMemorySegment(QI, packed, q + 32L * c, LE);
+                for (int m = 0; m < 4; m++) {
+                    ((FloatVector) v.lanewise(VectorOperators.LSHR, 4 * m).and(0xF).convert(VectorOperators.I2F, 0))
+                            .mul(scLow).intoArray(tile, o + 8 * m);
+                    ((FloatVector) v.lanewise(VectorOperators.LSHR, 16 + 4 * m).and(0xF).convert(VectorOperators.I2F, 0))
+                            .mul(scHigh).intoArray(tile, o + 32 + 8 * m);
+                }
+            }
+        }
+    }
+
+    /** {@link #decodeQ6KTile} (one span per block) from row {@code k} of a packed group. */
+    private static void decodeQ6KTilePacked(MemorySegment packed, long group, int k, int blocks, float[] tile, int wo,
+                                            int dOff) {
+        for (int b = 0; b < blocks; b++) {
+            long sb = group + PackedBlocks.Q6_K_GROUP_BLOCK_BYTES * b;
+            long sc = sb + PackedBlocks.Q6_K_SCALES + 16L * k;
+            long q = sb + PackedBlocks.Q6_K_QUANTS + 256L * k;
+            tile[dOff + b] = packed.get(F32LE, sb + 4L * k);
+            for (int run = 0; run < 8; run++) {
+                // lanes 0-3 take the run's first scale, 4-7 its second; byte m of lane L goes to o + 8m + L
+                FloatVector scale = (FloatVector) ((IntVector) jdk.incubator.vector.ByteVector.fromMemorySegment(
+                        jdk.incubator.vector.ByteVector.SPECIES_64, packed, sc + 8 * (run / 4), LE)
+                        .convertShape(VectorOperators.B2I, QI, 0)).rearrange(run % 4 == 0 ? SCALES_0 : run % 4 == 1
+                        ? SCALES_1 : run % 4 == 2 ? SCALES_2 : SCALES_3).convert(VectorOperators.I2F, 0);
+                IntVector v = IntVector.fromMemorySegment(QI, packed, q + 32L * run, LE);
+                int o = wo + 256 * b + 32 * run;
+                for (int m = 0; m < 4; m++) {
+                    ((FloatVector) v.lanewise(VectorOperators.LSHR, 8 * m).and(0xFF).sub(32).convert(VectorOperators.I2F, 0))
+                            .mul(scale).intoArray(tile, o + 8 * m);
                 }
             }
         }

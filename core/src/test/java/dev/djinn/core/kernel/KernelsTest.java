@@ -263,7 +263,7 @@ class KernelsTest {
                 MatMul mm = new MatMul(kernels, pool);
                 // one generated row (the packed kernel), several (batched, unpacked per tile), prompt rows among
                 // them and prompt rows alone (the float GEMM over unpacked rows): all as from the GGUF layout
-                // (nine: past MatMul.MAX_PACKED_K_DOTS, where K-quant rows take the GEMM over unpacked rows)
+                // (nine: past MatMul.MAX_PACKED_K_DOTS, where K-quant rows take the GEMM over the packed rows)
                 boolean[][] batches = {{false}, {false, false, false}, new boolean[9], {false, true, false},
                         {true, true, true, true}};
                 for (boolean[] prompt : batches) {
