@@ -1449,14 +1449,15 @@ final class VectorKernels extends ScalarKernels {
         int blocks = n / 256;
         int spans = n / (q4k || QL >= 8 ? 256 : 128);
         float[] tile = kQuantTileArray(q4k, rows, n);
-        // layout: rows * n weights, per (row, span) d, then for Q4_K per (row, block) dmin and eight mins
+        // layout: rows * n weights, per (row, span) d, then for Q4_K per block the rows' dmins and per block and
+        // min the rows' mins (rows innermost: kqMinsRows takes a row per lane)
         int dOff = rows * n;
         int dminOff = dOff + rows * spans;
         int minOff = q4k ? dminOff + rows * blocks : -1;
         for (int r = 0; r < rows; r++) {
             long off = wOff + r * rowBytes;
             if (q4k) {
-                decodeQ4KTile(w, off, blocks, tile, r * n, dOff + r * blocks, dminOff + r * blocks, minOff + 8 * r * blocks);
+                decodeQ4KTile(w, off, blocks, tile, r * n, dOff + r * blocks, dminOff + r, minOff + r, rows);
             } else {
                 decodeQ6KTile(w, off, blocks, tile, r * n, dOff + r * spans, spans / blocks);
             }
@@ -1483,7 +1484,7 @@ final class VectorKernels extends ScalarKernels {
             long group = groupOff + groupBytes * (r / PackedBlocks.GROUP_ROWS);
             if (q4k) {
                 decodeQ4KTilePacked(packed, group, r % PackedBlocks.GROUP_ROWS, blocks, tile, r * n, dOff + r * blocks,
-                        dminOff + r * blocks, minOff + 8 * r * blocks);
+                        dminOff + r, minOff + r, rows);
             } else {
                 decodeQ6KTilePacked(packed, group, r % PackedBlocks.GROUP_ROWS, blocks, tile, r * n, dOff + r * blocks);
             }
@@ -1513,28 +1514,33 @@ final class VectorKernels extends ScalarKernels {
         int dOff = rows * n;
         int dminOff = dOff + rows * spans;
         int minOff = q4k ? dminOff + rows * blocks : -1;
-        int r = 0;
-        for (; r + 3 < rows; r += 4) {
-            int t = 0;
-            for (; t + 1 < count; t += 2) {
+        // tokens outer: a pair's activations stay in L1 across the tile's rows (the tile itself stays in L2),
+        // where rows outer streamed every token's activations from L3 once per four rows
+        int t = 0;
+        for (; t + 1 < count; t += 2) {
+            int r = 0;
+            for (; r + 3 < rows; r += 4) {
                 kq4x2(tile, r, x, ts[t], ts[t + 1], span, dOff, out, outStride, outCol);
             }
-            for (; t < count; t++) {
-                for (int i = 0; i < 4; i++) {
-                    out[ts[t] * outStride + outCol + r + i] = kqOne(tile, r + i, x, ts[t], span, dOff);
-                }
+            for (; r < rows; r++) {
+                out[ts[t] * outStride + outCol + r] = kqOne(tile, r, x, ts[t], span, dOff);
+                out[ts[t + 1] * outStride + outCol + r] = kqOne(tile, r, x, ts[t + 1], span, dOff);
             }
         }
-        for (; r < rows; r++) {
-            for (int t = 0; t < count; t++) {
+        for (; t < count; t++) {
+            for (int r = 0; r < rows; r++) {
                 out[ts[t] * outStride + outCol + r] = kqOne(tile, r, x, ts[t], span, dOff);
             }
         }
         if (q4k) {
             for (int i = 0; i < count; i++) {
                 int o = ts[i] * outStride + outCol;
-                for (int k = 0; k < rows; k++) {
-                    out[o + k] += kqMins(tile, dminOff, minOff, k, x, ts[i]);
+                int k = 0;
+                for (; k + QL <= rows; k += QL) {
+                    kqMinsRows(tile, dminOff, minOff, rows, k, x, ts[i], out, o);
+                }
+                for (; k < rows; k++) {
+                    out[o + k] += kqMins(tile, dminOff, minOff, rows, k, x, ts[i]);
                 }
             }
         }
@@ -1542,15 +1548,15 @@ final class VectorKernels extends ScalarKernels {
 
     /** {@link #decodeQ4KTile} from row {@code k} of a packed group (256-bit lanes: packing needs them). */
     private static void decodeQ4KTilePacked(MemorySegment packed, long group, int k, int blocks, float[] tile, int wo,
-                                            int dOff, int dminOff, int minOff) {
+                                            int dOff, int dminOff, int minOff, int rows) {
         for (int b = 0; b < blocks; b++) {
             long sb = group + PackedBlocks.Q4_K_GROUP_BLOCK_BYTES * b;
             long sc = sb + PackedBlocks.Q4_K_SCALES + 16L * k;
             long q = sb + PackedBlocks.Q4_K_QUANTS + 128L * k;
             tile[dOff + b] = packed.get(F32LE, sb + 8L * k);
-            tile[dminOff + b] = packed.get(F32LE, sb + 8L * k + 4);
+            tile[dminOff + rows * b] = packed.get(F32LE, sb + 8L * k + 4);
             for (int j = 0; j < 8; j++) {
-                tile[minOff + 8 * b + (j % 2) * 4 + j / 2] = packed.get(I8, sc + 8 + j);
+                tile[minOff + rows * (8 * b + (j % 2) * 4 + j / 2)] = packed.get(I8, sc + 8 + j);
             }
             for (int c = 0; c < 4; c++) {
                 float scLow = packed.get(I8, sc + 2 * c);
@@ -1594,7 +1600,7 @@ final class VectorKernels extends ScalarKernels {
 
     /** One Q4_K row into the tile: scale * nibble per value, d and dmin per block, the mins evens first. */
     private static void decodeQ4KTile(MemorySegment w, long rowOff, int blocks, float[] tile, int wo, int dOff,
-                                      int dminOff, int minOff) {
+                                      int dminOff, int minOff, int rows) {
         for (int b = 0; b < blocks; b++) {
             long blk = rowOff + 144L * b;
             // the twelve scale bytes hold eight 6-bit scales and eight 6-bit mins (ggml's get_scale_min_k4)
@@ -1606,9 +1612,9 @@ final class VectorKernels extends ScalarKernels {
             int mLo = u1 & 0x3f3f3f3f;
             int mHi = ((u2 >>> 4) & 0x0f0f0f0f) | ((u1 >>> 2) & 0x30303030);
             tile[dOff + b] = f16(w, blk);
-            tile[dminOff + b] = f16(w, blk + 2);
+            tile[dminOff + rows * b] = f16(w, blk + 2);
             for (int j = 0; j < 8; j++) {
-                tile[minOff + 8 * b + (j % 2) * 4 + j / 2] = ((j < 4 ? mLo : mHi) >>> (8 * (j & 3))) & 0xff;
+                tile[minOff + rows * (8 * b + (j % 2) * 4 + j / 2)] = ((j < 4 ? mLo : mHi) >>> (8 * (j & 3))) & 0xff;
             }
             for (int c = 0; c < 4; c++) {
                 int word = c < 2 ? scLo : scHi;
@@ -1669,19 +1675,47 @@ final class VectorKernels extends ScalarKernels {
      * exact m(2i) * sum(2i) + m(2i+1) * sum(2i+1), accumulated with -(dx * dmin); the lanes summed as
      * (0 + 2) + (1 + 3).
      */
-    private static float kqMins(float[] tile, int dminOff, int minOff, int r, QuantizedRows x, int t) {
+    private static float kqMins(float[] tile, int dminOff, int minOff, int rows, int r, QuantizedRows x, int t) {
         int blocks = x.cols / 256;
         int groups = x.cols / 32;
-        FloatVector acc = FloatVector.zero(F128);
+        float[] sums = x.groupSums;
+        float a0 = 0f, a1 = 0f, a2 = 0f, a3 = 0f;
         for (int b = 0; b < blocks; b++) {
-            int m = minOff + 8 * (r * blocks + b);
+            int m = minOff + rows * 8 * b + r;
             int s = t * groups + 8 * b;
-            FloatVector pairs = FloatVector.fromArray(F128, tile, m + 4).fma(FloatVector.fromArray(F128, x.groupSums, s + 4),
-                    FloatVector.fromArray(F128, tile, m).mul(FloatVector.fromArray(F128, x.groupSums, s)));
-            float dmin = -x.scales[t * blocks + b] * tile[dminOff + r * blocks + b];
-            acc = pairs.fma(FloatVector.broadcast(F128, dmin), acc);
+            float dmin = -x.scales[t * blocks + b] * tile[dminOff + rows * b + r];
+            a0 = Math.fma(Math.fma(tile[m + 4 * rows], sums[s + 4], tile[m] * sums[s]), dmin, a0);
+            a1 = Math.fma(Math.fma(tile[m + 5 * rows], sums[s + 5], tile[m + rows] * sums[s + 1]), dmin, a1);
+            a2 = Math.fma(Math.fma(tile[m + 6 * rows], sums[s + 6], tile[m + 2 * rows] * sums[s + 2]), dmin, a2);
+            a3 = Math.fma(Math.fma(tile[m + 7 * rows], sums[s + 7], tile[m + 3 * rows] * sums[s + 3]), dmin, a3);
         }
-        return (acc.lane(0) + acc.lane(2)) + (acc.lane(1) + acc.lane(3));
+        return (a0 + a2) + (a1 + a3);
+    }
+
+    /**
+     * {@link #kqMins} for the {@link #QL} rows from {@code r} at once, a row per lane (the tile holds mins and
+     * dmins row-minor for this), each lane in {@link #kqMins}'s order; added to {@code out[o + r ..]}.
+     */
+    private static void kqMinsRows(float[] tile, int dminOff, int minOff, int rows, int r, QuantizedRows x, int t,
+                                   float[] out, int o) {
+        int blocks = x.cols / 256;
+        int groups = x.cols / 32;
+        float[] sums = x.groupSums;
+        FloatVector a0 = FloatVector.zero(QF), a1 = a0, a2 = a0, a3 = a0;
+        for (int b = 0; b < blocks; b++) {
+            int m = minOff + rows * 8 * b + r;
+            int s = t * groups + 8 * b;
+            FloatVector dmin = FloatVector.fromArray(QF, tile, dminOff + rows * b + r).mul(-x.scales[t * blocks + b]);
+            a0 = FloatVector.fromArray(QF, tile, m + 4 * rows).fma(FloatVector.broadcast(QF, sums[s + 4]), FloatVector.fromArray(QF, tile, m)
+                    .mul(sums[s])).fma(dmin, a0);
+            a1 = FloatVector.fromArray(QF, tile, m + 5 * rows).fma(FloatVector.broadcast(QF, sums[s + 5]), FloatVector.fromArray(QF, tile, m + rows)
+                    .mul(sums[s + 1])).fma(dmin, a1);
+            a2 = FloatVector.fromArray(QF, tile, m + 6 * rows).fma(FloatVector.broadcast(QF, sums[s + 6]), FloatVector.fromArray(QF, tile, m + 2 * rows)
+                    .mul(sums[s + 2])).fma(dmin, a2);
+            a3 = FloatVector.fromArray(QF, tile, m + 7 * rows).fma(FloatVector.broadcast(QF, sums[s + 7]), FloatVector.fromArray(QF, tile, m + 3 * rows)
+                    .mul(sums[s + 3])).fma(dmin, a3);
+        }
+        FloatVector.fromArray(QF, out, o + r).add(a0.add(a2).add(a1.add(a3))).intoArray(out, o + r);
     }
 
     /** One (row, token): exact integer lane sums per span, scaled per span, then the lane tree. */
