@@ -165,16 +165,6 @@ public interface Kernels {
         throw new UnsupportedOperationException(name() + " has no packed Q6_K kernel");
     }
 
-    /**
-     * {@link #gemmDots} for Q4_0 weights in {@link PackedBlocks} groups: {@code rows} (a multiple of four) rows
-     * from the group at {@code groupOff}, the same results as {@link #gemmDots} over their GGUF bytes. Only when
-     * {@link #packs} Q4_0.
-     */
-    default void gemmDotsPacked(MemorySegment packed, long groupOff, int rows, QuantizedRows x, float[] out,
-                                int outStride, int outCol) {
-        throw new UnsupportedOperationException(name() + " has no packed Q4_0 kernel");
-    }
-
     /** Prepares generated row {@code row} of {@code x} (Q8_0) for {@link #gemmDots}. */
     default void prepareGemmDots(QuantizedRows x, int row) {
     }

@@ -524,22 +524,12 @@ final class VectorKernels extends ScalarKernels {
             super.gemmDots(type, w, wOff, rowBytes, rows, x, out, outStride, outCol);
             return;
         }
-        gemmDotsTile(type, w, wOff, rowBytes, rows, false, x, out, outStride, outCol);
+        gemmDotsTile(type, w, wOff, rowBytes, rows, x, out, outStride, outCol);
     }
 
-    @Override
-    public void gemmDotsPacked(MemorySegment packed, long groupOff, int rows, QuantizedRows x, float[] out,
-                               int outStride, int outCol) {
-        gemmDotsTile(dev.djinn.core.tensor.GgmlType.Q4_0, packed, groupOff, 0, rows, true, x, out, outStride, outCol);
-    }
-
-    /**
-     * {@link #gemmDots} over {@code rows} weight rows, read from the GGUF layout ({@code rowBytes} apart from
-     * {@code wOff}) or, with {@code packed}, from {@link PackedBlocks} Q4_0 groups starting at {@code wOff}
-     * (whole groups, whole pairs of blocks: no odd tail block, so the kernels never read the row bytes then).
-     */
+    /** {@link #gemmDots} over {@code rows} weight rows in the GGUF layout, {@code rowBytes} apart from {@code wOff}. */
     private void gemmDotsTile(dev.djinn.core.tensor.GgmlType type, MemorySegment w, long wOff, long rowBytes, int rows,
-                              boolean packed, QuantizedRows x, float[] out, int outStride, int outCol) {
+                              QuantizedRows x, float[] out, int outStride, int outCol) {
         int n = x.cols;
         int blocks = n / 32;
         boolean q4 = type == dev.djinn.core.tensor.GgmlType.Q4_0; // else Q8_0
@@ -553,11 +543,7 @@ final class VectorKernels extends ScalarKernels {
             DOTS_TILE.set(tile);
         }
         for (int r = 0; r < rows; r++) {
-            if (packed) {
-                long group = PackedBlocks.groupBytes(type.rowBytes(n)) * (r / PackedBlocks.GROUP_ROWS);
-                decodeQ4_0DotsPacked(w, wOff + group, r % PackedBlocks.GROUP_ROWS, blocks, tile, r * n,
-                        scaleOff + r * scalesPerRow);
-            } else if (q4) {
+            if (q4) {
                 decodeQ4_0Dots(w, wOff + r * rowBytes, blocks, tile, r * n, scaleOff + r * scalesPerRow);
             } else {
                 decodeQ8_0Dots(w, wOff + r * rowBytes, blocks, tile, r * n, scaleOff + r * scalesPerRow);
@@ -692,16 +678,6 @@ final class VectorKernels extends ScalarKernels {
      * 4-7 block b+1; nibbles 0-3 the low halves of bytes 0-3, 4-7 the high halves); then per pair the two
      * scales over their lanes.
      */
-    /** {@link #decodeQ4_0Dots} for row {@code k} of the packed group at {@code groupOff}: the same floats. */
-    private static void decodeQ4_0DotsPacked(MemorySegment packed, long groupOff, int k, int blocks, float[] tile, int wo,
-                                             int so) {
-        for (int b = 0; b + 1 < blocks; b += 2) {
-            long g = groupOff + Q4_0_PAIR_BYTES * (b / 2);
-            IntVector v = IntVector.fromMemorySegment(QI, packed, g + PackedBlocks.SCALE_BYTES + 32L * k, LE);
-            q4_0PairToTile(v, f16(packed, g + 4L * k), f16(packed, g + 4L * k + 2), tile, wo + 32 * b, so + 4 * b);
-        }
-    }
-
     /**
      * Writes a pair of Q4_0 blocks ({@code v}: both blocks' 32 quant bytes) into a {@link #gemmDots} tile as
      * integer-valued floats at {@code o}, and their two scales spread over the lanes they scale at {@code s}.
