@@ -16,17 +16,17 @@ import java.lang.foreign.ValueLayout;
  * one conversion gives the scales of all four rows, where the GGUF layout (a scale before every block) needs
  * blends or unaligned loads and two scalar conversions per row and pair. Same bytes, same size, different order.
  *
- * <p>Q4_K: per group and super-block ({@value #Q4_K_GROUP_BLOCK_BYTES} bytes) the four rows' d and dmin as
- * floats (d0, dmin0, d1, dmin1, ...), then per row the eight 6-bit scales and eight 6-bit mins unpacked to a
- * byte each, then per row the 128 quant bytes reordered so that each 32-bit lane of a 32-byte run holds values
- * 4L..4L+3 of the run's first sub-block in its low 16 bits and the same of its second sub-block in its high 16
- * bits (nibble k at bit 4k): ggml's integer lane L, pulled out by four shifts and one mask. 5.6% larger than
- * the GGUF bytes, which unpacking gives back exactly.
- *
- * <p>Q6_K: per group and super-block ({@value #Q6_K_GROUP_BLOCK_BYTES} bytes) the four rows' d as floats, then
- * per row the sixteen scales, then per row the 256 six-bit values (q + 32, 0..63) a byte each in value order:
- * one mask or shift and mask gives two values per 16-bit lane, where the GGUF layout spreads each value over
- * two arrays. 31% larger than the GGUF bytes; unpacking gives them back exactly.
+ * <p>Q4_K and Q6_K: a group is two row pairs (rows 0-1, then rows 2-3), each pair all its super-blocks in turn,
+ * so that a kernel reading one pair streams through contiguous memory. Q4_K, per pair and super-block
+ * ({@value #Q4_K_PAIR_BLOCK_BYTES} bytes): the two rows' d and dmin as floats (d0, dmin0, d1, dmin1), then per
+ * row the eight 6-bit scales and eight 6-bit mins unpacked to a byte each, then per row the 128 quant bytes
+ * reordered so that each 32-bit lane of a 32-byte run holds values 4L..4L+3 of the run's first sub-block in
+ * its low 16 bits and the same of its second sub-block in its high 16 bits (nibble k at bit 4k): ggml's
+ * integer lane L, pulled out by four shifts and one mask. 5.6% larger than the GGUF bytes, which unpacking
+ * gives back exactly. Q6_K, per pair and super-block ({@value #Q6_K_PAIR_BLOCK_BYTES} bytes): the two rows'
+ * d as floats, then per row the sixteen scales, then per row the 256 six-bit values (q + 32, 0..63) a byte
+ * each in value order: one mask or shift and mask gives two values per 16-bit lane, where the GGUF layout
+ * spreads each value over two arrays. 31% larger than the GGUF bytes; unpacking gives them back exactly.
  *
  * <p>Only whole groups are packed: rows past the last multiple of four stay in the GGUF layout, and Q4_0/Q8_0
  * matrices whose rows are not whole pairs of blocks (a multiple of 64 values) are not packed.
@@ -36,15 +36,23 @@ public final class PackedBlocks {
     static final int PAIR_VALUES = 64;
     /** The eight scales at the start of each group and pair. */
     static final long SCALE_BYTES = 16;
-    /** Q4_K: bytes per group of four rows and super-block. */
-    static final long Q4_K_GROUP_BLOCK_BYTES = 32 + 4 * 16 + 4 * 128;
-    /** Q4_K: where a group's scale bytes and quant bytes start within a super-block. */
-    static final long Q4_K_SCALES = 32;
-    static final long Q4_K_QUANTS = 32 + 4 * 16;
-    /** Q6_K: bytes per group of four rows and super-block, and where the scales and values start in it. */
-    static final long Q6_K_GROUP_BLOCK_BYTES = 16 + 4 * 16 + 4 * 256;
-    static final long Q6_K_SCALES = 16;
-    static final long Q6_K_QUANTS = 16 + 4 * 16;
+    /** Q4_K: bytes per row pair and super-block, and where the scales and quants start in them. */
+    static final long Q4_K_PAIR_BLOCK_BYTES = 2 * 8 + 2 * 16 + 2 * 128;
+    static final long Q4_K_SCALES = 2 * 8;
+    static final long Q4_K_QUANTS = 2 * 8 + 2 * 16;
+    /** Q6_K: bytes per row pair and super-block, and where the scales and values start in them. */
+    static final long Q6_K_PAIR_BLOCK_BYTES = 2 * 4 + 2 * 16 + 2 * 256;
+    static final long Q6_K_SCALES = 2 * 4;
+    static final long Q6_K_QUANTS = 2 * 4 + 2 * 16;
+
+    /**
+     * K-quants: where super-block {@code b} of the row pair holding row {@code k} (0-3) of the group at {@code
+     * groupOff} starts, for rows of {@code blocks} super-blocks; the row is the pair's {@code k % 2}.
+     */
+    static long kPairBlock(long groupOff, long pairBlockBytes, int blocks, int k, int b) {
+        return groupOff + (k / 2) * blocks * pairBlockBytes + b * pairBlockBytes;
+    }
+
     private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN);
     private static final long LOW_NIBBLES = 0x0f0f0f0f0f0f0f0fL;
     private static final long TWO_BITS = 0x0303030303030303L;
@@ -75,8 +83,8 @@ public final class PackedBlocks {
     /** Bytes from one group of rows to the next in {@code t}'s packed copy. */
     static long groupBytes(Tensor t) {
         return switch (t.type()) {
-            case Q4_K -> t.cols() / 256 * Q4_K_GROUP_BLOCK_BYTES;
-            case Q6_K -> t.cols() / 256 * Q6_K_GROUP_BLOCK_BYTES;
+            case Q4_K -> t.cols() / 256 * 2 * Q4_K_PAIR_BLOCK_BYTES;
+            case Q6_K -> t.cols() / 256 * 2 * Q6_K_PAIR_BLOCK_BYTES;
             default -> groupBytes(t.rowBytes());
         };
     }
@@ -154,21 +162,22 @@ public final class PackedBlocks {
         MemorySegment src = t.data();
         for (int g = from; g < to; g++) {
             for (int b = 0; b < blocks; b++) {
-                long out = g * groupBytes(t) + b * Q4_K_GROUP_BLOCK_BYTES;
                 for (int r = 0; r < GROUP_ROWS; r++) {
+                    long out = kPairBlock(g * groupBytes(t), Q4_K_PAIR_BLOCK_BYTES, blocks, r, b);
+                    int j = r % 2;
                     long blk = (g * GROUP_ROWS + r) * rowBytes + 144L * b;
-                    dst.set(FLOAT, out + 8L * r, Float.float16ToFloat(src.get(SHORT, blk)));
-                    dst.set(FLOAT, out + 8L * r + 4, Float.float16ToFloat(src.get(SHORT, blk + 2)));
+                    dst.set(FLOAT, out + 8L * j, Float.float16ToFloat(src.get(SHORT, blk)));
+                    dst.set(FLOAT, out + 8L * j + 4, Float.float16ToFloat(src.get(SHORT, blk + 2)));
                     // ggml's get_scale_min_k4: eight 6-bit scales and eight 6-bit mins in twelve bytes
                     int u0 = src.get(INT, blk + 4);
                     int u1 = src.get(INT, blk + 8);
                     int u2 = src.get(INT, blk + 12);
-                    long sc = out + Q4_K_SCALES + 16L * r;
+                    long sc = out + Q4_K_SCALES + 16L * j;
                     dst.set(INT, sc, u0 & 0x3f3f3f3f);
                     dst.set(INT, sc + 4, (u2 & 0x0f0f0f0f) | ((u0 >>> 2) & 0x30303030));
                     dst.set(INT, sc + 8, u1 & 0x3f3f3f3f);
                     dst.set(INT, sc + 12, ((u2 >>> 4) & 0x0f0f0f0f) | ((u1 >>> 2) & 0x30303030));
-                    long q = out + Q4_K_QUANTS + 128L * r;
+                    long q = out + Q4_K_QUANTS + 128L * j;
                     for (int i = 0; i < 128; i += 4) {
                         int u = src.get(INT, blk + 16 + i);
                         dst.set(INT, q + i, nibbles(u & 0x0f0f0f0f) | nibbles((u >>> 4) & 0x0f0f0f0f) << 16);
@@ -184,12 +193,13 @@ public final class PackedBlocks {
         MemorySegment src = t.data();
         for (int g = from; g < to; g++) {
             for (int b = 0; b < blocks; b++) {
-                long out = g * groupBytes(t) + b * Q6_K_GROUP_BLOCK_BYTES;
                 for (int r = 0; r < GROUP_ROWS; r++) {
+                    long out = kPairBlock(g * groupBytes(t), Q6_K_PAIR_BLOCK_BYTES, blocks, r, b);
+                    int j = r % 2;
                     long blk = (g * GROUP_ROWS + r) * rowBytes + 210L * b;
-                    dst.set(FLOAT, out + 4L * r, Float.float16ToFloat(src.get(SHORT, blk + 208)));
-                    MemorySegment.copy(src, blk + 192, dst, out + Q6_K_SCALES + 16L * r, 16);
-                    long q = out + Q6_K_QUANTS + 256L * r;
+                    dst.set(FLOAT, out + 4L * j, Float.float16ToFloat(src.get(SHORT, blk + 208)));
+                    MemorySegment.copy(src, blk + 192, dst, out + Q6_K_SCALES + 16L * j, 16);
+                    long q = out + Q6_K_QUANTS + 256L * j;
                     // ggml's dequantize_row_q6_K: per half, value l, l + 32, l + 64, l + 96 from ql[l], ql[l + 32]
                     // (low, then high nibbles) and two bits each of qh[l]
                     // (eight bytes at a time: the masks keep every shift inside its byte)
@@ -217,11 +227,12 @@ public final class PackedBlocks {
         MemorySegment packed = t.packed();
         int blocks = t.cols() / 256;
         for (int b = 0; b < blocks; b++) {
-            long in = group + b * Q6_K_GROUP_BLOCK_BYTES;
+            long in = kPairBlock(group, Q6_K_PAIR_BLOCK_BYTES, blocks, k, b);
+            int j = k % 2;
             long blk = row + 210L * b;
-            dst.set(SHORT, blk + 208, Float.floatToFloat16(packed.get(FLOAT, in + 4L * k)));
-            MemorySegment.copy(packed, in + Q6_K_SCALES + 16L * k, dst, blk + 192, 16);
-            long q = in + Q6_K_QUANTS + 256L * k;
+            dst.set(SHORT, blk + 208, Float.floatToFloat16(packed.get(FLOAT, in + 4L * j)));
+            MemorySegment.copy(packed, in + Q6_K_SCALES + 16L * j, dst, blk + 192, 16);
+            long q = in + Q6_K_QUANTS + 256L * j;
             for (int half = 0; half < 2; half++) {
                 for (int l = 0; l < 32; l += 8) {
                     long v = q + 128L * half + l;
@@ -255,11 +266,12 @@ public final class PackedBlocks {
         MemorySegment packed = t.packed();
         int blocks = t.cols() / 256;
         for (int b = 0; b < blocks; b++) {
-            long in = group + b * Q4_K_GROUP_BLOCK_BYTES;
+            long in = kPairBlock(group, Q4_K_PAIR_BLOCK_BYTES, blocks, k, b);
+            int j = k % 2;
             long blk = row + 144L * b;
-            dst.set(SHORT, blk, Float.floatToFloat16(packed.get(FLOAT, in + 8L * k)));
-            dst.set(SHORT, blk + 2, Float.floatToFloat16(packed.get(FLOAT, in + 8L * k + 4)));
-            long sc = in + Q4_K_SCALES + 16L * k;
+            dst.set(SHORT, blk, Float.floatToFloat16(packed.get(FLOAT, in + 8L * j)));
+            dst.set(SHORT, blk + 2, Float.floatToFloat16(packed.get(FLOAT, in + 8L * j + 4)));
+            long sc = in + Q4_K_SCALES + 16L * j;
             int scLo = packed.get(INT, sc);
             int scHi = packed.get(INT, sc + 4);
             int mLo = packed.get(INT, sc + 8);
@@ -267,7 +279,7 @@ public final class PackedBlocks {
             dst.set(INT, blk + 4, scLo | ((scHi & 0x30303030) << 2));
             dst.set(INT, blk + 8, mLo | ((mHi & 0x30303030) << 2));
             dst.set(INT, blk + 12, (scHi & 0x0f0f0f0f) | ((mHi & 0x0f0f0f0f) << 4));
-            long q = in + Q4_K_QUANTS + 128L * k;
+            long q = in + Q4_K_QUANTS + 128L * j;
             for (int i = 0; i < 128; i += 4) {
                 int word = packed.get(INT, q + i);
                 dst.set(INT, blk + 16 + i, spread(word & 0xffff) | spread(word >>> 16) << 4);

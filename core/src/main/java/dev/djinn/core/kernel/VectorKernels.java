@@ -846,8 +846,7 @@ final class VectorKernels extends ScalarKernels {
 
     /** For {@link #dotQ4_KPacked}: every lane takes lane k (a row's d or dmin; a sub-block's scale). */
     private static final jdk.incubator.vector.VectorShuffle<Float> LANE_F0 = laneOfF(0), LANE_F1 = laneOfF(1),
-            LANE_F2 = laneOfF(2), LANE_F3 = laneOfF(3), LANE_F4 = laneOfF(4), LANE_F5 = laneOfF(5),
-            LANE_F6 = laneOfF(6), LANE_F7 = laneOfF(7);
+            LANE_F2 = laneOfF(2), LANE_F3 = laneOfF(3);
     private static final jdk.incubator.vector.VectorShuffle<Integer> LANE_I0 = laneOfI(0), LANE_I1 = laneOfI(1),
             LANE_I2 = laneOfI(2), LANE_I3 = laneOfI(3), LANE_I4 = laneOfI(4), LANE_I5 = laneOfI(5),
             LANE_I6 = laneOfI(6), LANE_I7 = laneOfI(7);
@@ -882,16 +881,14 @@ final class VectorKernels extends ScalarKernels {
         int xo = row * x.cols;
         int xdo = row * blocks;
         int xso = row * (x.cols / 32);
-        boolean first = firstRow == 0;
-        jdk.incubator.vector.VectorShuffle<Float> dA = first ? LANE_F0 : LANE_F4;
-        jdk.incubator.vector.VectorShuffle<Float> mA = first ? LANE_F1 : LANE_F5;
-        jdk.incubator.vector.VectorShuffle<Float> dB = first ? LANE_F2 : LANE_F6;
-        jdk.incubator.vector.VectorShuffle<Float> mB = first ? LANE_F3 : LANE_F7;
-        long scalesA = PackedBlocks.Q4_K_SCALES + 16L * firstRow;
-        long quantsA = PackedBlocks.Q4_K_QUANTS + 128L * firstRow;
+        // the pair's header: d and dmin of row A, then of row B (the load's upper four lanes are scale bytes)
+        jdk.incubator.vector.VectorShuffle<Float> dA = LANE_F0, mA = LANE_F1, dB = LANE_F2, mB = LANE_F3;
+        long scalesA = PackedBlocks.Q4_K_SCALES;
+        long quantsA = PackedBlocks.Q4_K_QUANTS;
+        long pair = PackedBlocks.kPairBlock(groupOff, PackedBlocks.Q4_K_PAIR_BLOCK_BYTES, blocks, firstRow, 0);
         FloatVector accA = FloatVector.zero(QF), accB = accA, minA = accA, minB = accA;
         for (int b = 0; b < blocks; b++) {
-            long sb = groupOff + PackedBlocks.Q4_K_GROUP_BLOCK_BYTES * b;
+            long sb = pair + PackedBlocks.Q4_K_PAIR_BLOCK_BYTES * b;
             FloatVector dd = FloatVector.fromMemorySegment(QF, packed, sb, LE).mul(xd[xdo + b]);
             IntVector scA = (IntVector) jdk.incubator.vector.ByteVector.fromMemorySegment(
                     jdk.incubator.vector.ByteVector.SPECIES_64, packed, sb + scalesA, LE).convertShape(VectorOperators.B2I, QI, 0);
@@ -980,11 +977,12 @@ final class VectorKernels extends ScalarKernels {
         int xo = row * x.cols;
         int xdo = row * blocks;
         int xqo = row * (x.cols / 4);
-        long scalesA = PackedBlocks.Q6_K_SCALES + 16L * firstRow;
-        long quantsA = PackedBlocks.Q6_K_QUANTS + 256L * firstRow;
+        long scalesA = PackedBlocks.Q6_K_SCALES;
+        long quantsA = PackedBlocks.Q6_K_QUANTS;
+        long rowPair = PackedBlocks.kPairBlock(groupOff, PackedBlocks.Q6_K_PAIR_BLOCK_BYTES, blocks, firstRow, 0);
         FloatVector accA = FloatVector.zero(QF), accB = accA;
         for (int b = 0; b < blocks; b++) {
-            long sb = groupOff + PackedBlocks.Q6_K_GROUP_BLOCK_BYTES * b;
+            long sb = rowPair + PackedBlocks.Q6_K_PAIR_BLOCK_BYTES * b;
             IntVector isumA = IntVector.zero(QI), isumB = isumA;
             for (int half = 0; half < 2; half++) {
                 IntVector scA = (IntVector) jdk.incubator.vector.ByteVector.fromMemorySegment(
@@ -1018,9 +1016,9 @@ final class VectorKernels extends ScalarKernels {
             }
             float dx = xd[xdo + b];
             accA = ((FloatVector) isumA.convert(VectorOperators.I2F, 0))
-                    .fma(FloatVector.broadcast(QF, dx * packed.get(F32LE, sb + 4L * firstRow)), accA);
+                    .fma(FloatVector.broadcast(QF, dx * packed.get(F32LE, sb)), accA);
             accB = ((FloatVector) isumB.convert(VectorOperators.I2F, 0))
-                    .fma(FloatVector.broadcast(QF, dx * packed.get(F32LE, sb + 4L * firstRow + 4)), accB);
+                    .fma(FloatVector.broadcast(QF, dx * packed.get(F32LE, sb + 4)), accB);
         }
         // sumQ's order, written out
         out[outOff] = ((accA.lane(0) + accA.lane(4)) + (accA.lane(2) + accA.lane(6)))
@@ -1451,7 +1449,7 @@ final class VectorKernels extends ScalarKernels {
         boolean q4k = type == dev.djinn.core.tensor.GgmlType.Q4_K;
         int n = x.cols;
         int blocks = n / 256;
-        long groupBytes = blocks * (q4k ? PackedBlocks.Q4_K_GROUP_BLOCK_BYTES : PackedBlocks.Q6_K_GROUP_BLOCK_BYTES);
+        long groupBytes = blocks * 2 * (q4k ? PackedBlocks.Q4_K_PAIR_BLOCK_BYTES : PackedBlocks.Q6_K_PAIR_BLOCK_BYTES);
         float[] tile = kQuantTileArray(q4k, rows, n);
         int dOff = rows * n;
         int dminOff = dOff + rows * blocks;
@@ -1526,11 +1524,12 @@ final class VectorKernels extends ScalarKernels {
     private static void decodeQ4KTilePacked(MemorySegment packed, long group, int k, int blocks, float[] tile, int wo,
                                             int dOff, int dminOff, int minOff, int rows) {
         for (int b = 0; b < blocks; b++) {
-            long sb = group + PackedBlocks.Q4_K_GROUP_BLOCK_BYTES * b;
-            long sc = sb + PackedBlocks.Q4_K_SCALES + 16L * k;
-            long q = sb + PackedBlocks.Q4_K_QUANTS + 128L * k;
-            tile[dOff + b] = packed.get(F32LE, sb + 8L * k);
-            tile[dminOff + rows * b] = packed.get(F32LE, sb + 8L * k + 4);
+            long sb = PackedBlocks.kPairBlock(group, PackedBlocks.Q4_K_PAIR_BLOCK_BYTES, blocks, k, b);
+            int half = k % 2;
+            long sc = sb + PackedBlocks.Q4_K_SCALES + 16L * half;
+            long q = sb + PackedBlocks.Q4_K_QUANTS + 128L * half;
+            tile[dOff + b] = packed.get(F32LE, sb + 8L * half);
+            tile[dminOff + rows * b] = packed.get(F32LE, sb + 8L * half + 4);
             for (int j = 0; j < 8; j++) {
                 tile[minOff + rows * (8 * b + (j % 2) * 4 + j / 2)] = packed.get(I8, sc + 8 + j);
             }
@@ -1554,10 +1553,11 @@ final class VectorKernels extends ScalarKernels {
     private static void decodeQ6KTilePacked(MemorySegment packed, long group, int k, int blocks, float[] tile, int wo,
                                             int dOff) {
         for (int b = 0; b < blocks; b++) {
-            long sb = group + PackedBlocks.Q6_K_GROUP_BLOCK_BYTES * b;
-            long sc = sb + PackedBlocks.Q6_K_SCALES + 16L * k;
-            long q = sb + PackedBlocks.Q6_K_QUANTS + 256L * k;
-            tile[dOff + b] = packed.get(F32LE, sb + 4L * k);
+            long sb = PackedBlocks.kPairBlock(group, PackedBlocks.Q6_K_PAIR_BLOCK_BYTES, blocks, k, b);
+            int j = k % 2;
+            long sc = sb + PackedBlocks.Q6_K_SCALES + 16L * j;
+            long q = sb + PackedBlocks.Q6_K_QUANTS + 256L * j;
+            tile[dOff + b] = packed.get(F32LE, sb + 4L * j);
             for (int run = 0; run < 8; run++) {
                 // lanes 0-3 take the run's first scale, 4-7 its second; byte m of lane L goes to o + 8m + L
                 FloatVector scale = (FloatVector) ((IntVector) jdk.incubator.vector.ByteVector.fromMemorySegment(

@@ -230,8 +230,8 @@ class KernelsTest {
         try (ComputePool pool = new ComputePool(2)) {
             dev.djinn.core.tensor.Tensor packed = t.withPacked(PackedBlocks.pack(t, pool, false));
             assertThat(packed.packed().byteSize()).isEqualTo(switch (type) {
-                case Q4_K -> 2 * 3 * PackedBlocks.Q4_K_GROUP_BLOCK_BYTES;
-                case Q6_K -> 2 * 3 * PackedBlocks.Q6_K_GROUP_BLOCK_BYTES;
+                case Q4_K -> 2 * 3 * 4 * PackedBlocks.Q4_K_PAIR_BLOCK_BYTES / 2;
+                case Q6_K -> 2 * 3 * 4 * PackedBlocks.Q6_K_PAIR_BLOCK_BYTES / 2;
                 default -> 8 * t.rowBytes();
             });
             MemorySegment back = Arena.ofAuto().allocate(rows * t.rowBytes());
