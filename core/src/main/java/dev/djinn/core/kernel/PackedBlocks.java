@@ -7,17 +7,19 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
 /**
- * Q4_0, Q8_0 and Q4_K weights repacked for the matrix-vector kernels, as llama.cpp repacks them for its CPU
- * kernels: rows in groups of four.
+ * Q4_0, Q8_0, Q4_K and Q6_K weights repacked for the matrix-vector kernels, as llama.cpp repacks them for its
+ * CPU kernels: rows in groups of four, and each group as two row pairs (rows 0-1, then rows 2-3), each pair all
+ * its blocks in turn, so that a kernel reading one pair (two rows a call) streams through one contiguous run of
+ * memory (for Q6_K, reading the two pairs interleaved instead halved the speed of a matrix streamed from memory).
  *
- * <p>Q4_0 and Q8_0: per group and pair of blocks the eight half-precision scales (row 0 block 0, row 0 block 1,
- * row 1 block 0, ... row 3 block 1) followed by each row's quant bytes (block 0's, then block 1's: 32 bytes per
- * row for Q4_0, 64 for Q8_0). One vector load then reads a row's block quants without the scale in the way, and
- * one conversion gives the scales of all four rows, where the GGUF layout (a scale before every block) needs
- * blends or unaligned loads and two scalar conversions per row and pair. Same bytes, same size, different order.
+ * <p>Q4_0 and Q8_0: per pair and pair of blocks ({@code pairBlockBytes}: 72 bytes for Q4_0, 136 for Q8_0) the
+ * four half-precision scales (row 0 block 0, row 0 block 1, row 1 block 0, row 1 block 1) followed by each row's
+ * quant bytes (block 0's, then block 1's: 32 bytes per row for Q4_0, 64 for Q8_0). One vector load then reads a
+ * row's block quants without the scale in the way, and one conversion gives the scales of both rows, where the
+ * GGUF layout (a scale before every block) needs blends or unaligned loads and two scalar conversions per row
+ * and pair. Same bytes, same size, different order.
  *
- * <p>Q4_K and Q6_K: a group is two row pairs (rows 0-1, then rows 2-3), each pair all its super-blocks in turn,
- * so that a kernel reading one pair streams through contiguous memory. Q4_K, per pair and super-block
+ * <p>Q4_K, per pair and super-block
  * ({@value #Q4_K_PAIR_BLOCK_BYTES} bytes): the two rows' d and dmin as floats (d0, dmin0, d1, dmin1), then per
  * row the eight 6-bit scales and eight 6-bit mins unpacked to a byte each, then per row the 128 quant bytes
  * reordered so that each 32-bit lane of a 32-byte run holds values 4L..4L+3 of the run's first sub-block in
@@ -34,8 +36,8 @@ import java.lang.foreign.ValueLayout;
 public final class PackedBlocks {
     static final int GROUP_ROWS = 4;
     static final int PAIR_VALUES = 64;
-    /** The eight scales at the start of each group and pair. */
-    static final long SCALE_BYTES = 16;
+    /** Q4_0/Q8_0: the four scales at the start of each row pair's pair of blocks. */
+    static final long SCALE_BYTES = 8;
     /** Q4_K: bytes per row pair and super-block, and where the scales and quants start in them. */
     static final long Q4_K_PAIR_BLOCK_BYTES = 2 * 8 + 2 * 16 + 2 * 128;
     static final long Q4_K_SCALES = 2 * 8;
@@ -99,9 +101,17 @@ public final class PackedBlocks {
         return type.typeSize() - 2;
     }
 
-    /** Bytes per group of four rows and pair of blocks: 144 for Q4_0, 272 for Q8_0. */
-    static long groupPairBytes(GgmlType type) {
-        return SCALE_BYTES + GROUP_ROWS * 2L * quantBytes(type);
+    /** Q4_0/Q8_0: bytes per row pair and pair of blocks: 72 for Q4_0, 136 for Q8_0. */
+    static long pairBlockBytes(GgmlType type) {
+        return SCALE_BYTES + 2 * 2L * quantBytes(type);
+    }
+
+    /**
+     * Q4_0/Q8_0: where pair of blocks {@code p} of the row pair holding row {@code k} (0-3) of the group at
+     * {@code groupOff} starts, for rows of {@code pairs} pairs of blocks; the row is the pair's {@code k % 2}.
+     */
+    static long pairBlock(GgmlType type, long groupOff, int pairs, int k, int p) {
+        return groupOff + (k / 2) * pairs * pairBlockBytes(type) + p * pairBlockBytes(type);
     }
 
     /**
@@ -135,18 +145,18 @@ public final class PackedBlocks {
         int pairs = t.cols() / PAIR_VALUES;
         int block = t.type().typeSize();
         int quants = quantBytes(t.type());
-        long pairBytes = groupPairBytes(t.type());
         MemorySegment src = t.data();
         for (int g = from; g < to; g++) {
             long group = g * groupBytes(rowBytes);
             for (int p = 0; p < pairs; p++) {
-                long out = group + p * pairBytes;
                 for (int r = 0; r < GROUP_ROWS; r++) {
+                    long out = pairBlock(t.type(), group, pairs, r, p);
+                    int j = r % 2;
                     long b0 = group + r * rowBytes + 2L * p * block;
                     long b1 = b0 + block;
-                    dst.set(SHORT, out + 4L * r, src.get(SHORT, b0));
-                    dst.set(SHORT, out + 4L * r + 2, src.get(SHORT, b1));
-                    long q = out + SCALE_BYTES + 2L * quants * r;
+                    dst.set(SHORT, out + 4L * j, src.get(SHORT, b0));
+                    dst.set(SHORT, out + 4L * j + 2, src.get(SHORT, b1));
+                    long q = out + SCALE_BYTES + 2L * quants * j;
                     for (int i = 0; i < quants; i += 8) {
                         dst.set(LONG, q + i, src.get(LONG, b0 + 2 + i));
                         dst.set(LONG, q + quants + i, src.get(LONG, b1 + 2 + i));
@@ -298,7 +308,6 @@ public final class PackedBlocks {
         int pairs = t.cols() / PAIR_VALUES;
         int block = t.type().typeSize();
         int quants = quantBytes(t.type());
-        long pairBytes = groupPairBytes(t.type());
         int packedRows = packedRows(t);
         for (int i = 0; i < rows; i++) {
             int r = from + i;
@@ -318,12 +327,12 @@ public final class PackedBlocks {
                 continue;
             }
             for (int p = 0; p < pairs; p++) {
-                long in = group + p * pairBytes;
-                long q = in + SCALE_BYTES + 2L * quants * k;
+                long in = pairBlock(t.type(), group, pairs, k, p);
+                long q = in + SCALE_BYTES + 2L * quants * (k % 2);
                 long b0 = row + 2L * p * block;
                 long b1 = b0 + block;
-                dst.set(SHORT, b0, packed.get(SHORT, in + 4L * k));
-                dst.set(SHORT, b1, packed.get(SHORT, in + 4L * k + 2));
+                dst.set(SHORT, b0, packed.get(SHORT, in + 4L * (k % 2)));
+                dst.set(SHORT, b1, packed.get(SHORT, in + 4L * (k % 2) + 2));
                 for (int j = 0; j < quants; j += 8) {
                     dst.set(LONG, b0 + 2 + j, packed.get(LONG, q + j));
                     dst.set(LONG, b1 + 2 + j, packed.get(LONG, q + quants + j));

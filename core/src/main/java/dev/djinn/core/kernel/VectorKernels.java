@@ -337,13 +337,14 @@ final class VectorKernels extends ScalarKernels {
         };
     }
 
-    private static final long Q4_0_PAIR_BYTES = PackedBlocks.groupPairBytes(dev.djinn.core.tensor.GgmlType.Q4_0);
+    private static final long Q4_0_PAIR_BYTES = PackedBlocks.pairBlockBytes(dev.djinn.core.tensor.GgmlType.Q4_0);
 
-    /** For {@link #dotQ4_0Packed}: lanes 0-3 take a row's first scale of a group, lanes 4-7 its second. */
+    /**
+     * For {@link #dotQ4_0Packed}: lanes 0-3 take a row's first scale of a pair of blocks, lanes 4-7 its second
+     * (row A's scales are lanes 0 and 1 of the eight converted, row B's 2 and 3; 4-7 are quant bytes).
+     */
     private static final jdk.incubator.vector.VectorShuffle<Float> ROW0_SCALES = rowScales(0);
     private static final jdk.incubator.vector.VectorShuffle<Float> ROW1_SCALES = rowScales(1);
-    private static final jdk.incubator.vector.VectorShuffle<Float> ROW2_SCALES = rowScales(2);
-    private static final jdk.incubator.vector.VectorShuffle<Float> ROW3_SCALES = rowScales(3);
 
     private static jdk.incubator.vector.VectorShuffle<Float> rowScales(int r) {
         return jdk.incubator.vector.VectorShuffle.fromArray(QF, pairLanes(r, QF.length()), 0);
@@ -381,9 +382,11 @@ final class VectorKernels extends ScalarKernels {
         float[] pairDx = x.pairDx;
         int xo = row * x.cols;
         int lso = row * (x.cols / 8);
-        jdk.incubator.vector.VectorShuffle<Float> rowA = firstRow == 0 ? ROW0_SCALES : ROW2_SCALES;
-        jdk.incubator.vector.VectorShuffle<Float> rowB = firstRow == 0 ? ROW1_SCALES : ROW3_SCALES;
-        long quants = groupOff + 16 + 32L * firstRow;
+        // the row pair's run: per pair of blocks its four scales (row A's two, row B's two), then A's and B's quants
+        long base = groupOff + (firstRow / 2) * (long) npairs * Q4_0_PAIR_BYTES;
+        jdk.incubator.vector.VectorShuffle<Float> rowA = ROW0_SCALES;
+        jdk.incubator.vector.VectorShuffle<Float> rowB = ROW1_SCALES;
+        long quants = base + PackedBlocks.SCALE_BYTES;
         FloatVector acc0 = FloatVector.zero(QF), acc1 = acc0;
         for (int p = 0; p < npairs; p++) {
             long g = Q4_0_PAIR_BYTES * p;
@@ -393,8 +396,9 @@ final class VectorKernels extends ScalarKernels {
             ShortVector x2 = ShortVector.fromArray(QS, pairs, q + 32);
             ShortVector x3 = ShortVector.fromArray(QS, pairs, q + 48);
             IntVector ls = IntVector.fromArray(QI, laneSums, lso + 8 * p);
-            // the eight half-precision scales to floats (exact, subnormals included), times the activations'
-            IntVector h = (IntVector) ShortVector.fromMemorySegment(NS, packed, groupOff + g, LE)
+            // the four half-precision scales to floats (exact, subnormals included; lanes 4-7 are quant bytes,
+            // unused), times the activations'
+            IntVector h = (IntVector) ShortVector.fromMemorySegment(NS, packed, base + g, LE)
                     .convertShape(VectorOperators.S2I, QI, 0);
             FloatVector magnitude = h.and(0x7fff).lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(0x1p112f);
             FloatVector scales = magnitude.reinterpretAsInts().or(h.and(0x8000).lanewise(VectorOperators.LSHL, 16))
