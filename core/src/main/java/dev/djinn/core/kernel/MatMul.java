@@ -292,8 +292,8 @@ public final class MatMul {
                 for (int r = from; r < to; r += GEMM_TILE_ROWS) {
                     int n = Math.min(GEMM_TILE_ROWS, to - r);
                     if (wholePackedGroups(w, r, n)) {
-                        kernels.gemmKQuantPacked(w.type(), w.packed(),
-                                PackedBlocks.groupBytes(w) * (r / PackedBlocks.GROUP_ROWS), n, x, ts, count, out, stride, r);
+                        long group = PackedBlocks.groupBytes(w) * (r / PackedBlocks.GROUP_ROWS);
+                        kernels.gemmKQuantPacked(w.type(), w.packed(), group, n, x, ts, count, out, stride, r);
                     } else {
                         kernels.gemmKQuant(w.type(), ggufRows(w, r, n), ggufOffset(w, r), w.rowBytes(), n, x, ts, count,
                                 out, stride, r);

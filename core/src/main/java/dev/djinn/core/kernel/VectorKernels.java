@@ -1686,16 +1686,19 @@ final class VectorKernels extends ScalarKernels {
             int m = minOff + rows * 8 * b + r;
             int s = t * groups + 8 * b;
             FloatVector dmin = FloatVector.fromArray(QF, tile, dminOff + rows * b + r).mul(-x.scales[t * blocks + b]);
-            a0 = FloatVector.fromArray(QF, tile, m + 4 * rows).fma(FloatVector.broadcast(QF, sums[s + 4]), FloatVector.fromArray(QF, tile, m)
-                    .mul(sums[s])).fma(dmin, a0);
-            a1 = FloatVector.fromArray(QF, tile, m + 5 * rows).fma(FloatVector.broadcast(QF, sums[s + 5]), FloatVector.fromArray(QF, tile, m + rows)
-                    .mul(sums[s + 1])).fma(dmin, a1);
-            a2 = FloatVector.fromArray(QF, tile, m + 6 * rows).fma(FloatVector.broadcast(QF, sums[s + 6]), FloatVector.fromArray(QF, tile, m + 2 * rows)
-                    .mul(sums[s + 2])).fma(dmin, a2);
-            a3 = FloatVector.fromArray(QF, tile, m + 7 * rows).fma(FloatVector.broadcast(QF, sums[s + 7]), FloatVector.fromArray(QF, tile, m + 3 * rows)
-                    .mul(sums[s + 3])).fma(dmin, a3);
+            // lane per row: fma(odd min, odd sum, even min * even sum), as kqMins
+            a0 = minPairs(tile, m, m + 4 * rows, sums[s], sums[s + 4]).fma(dmin, a0);
+            a1 = minPairs(tile, m + rows, m + 5 * rows, sums[s + 1], sums[s + 5]).fma(dmin, a1);
+            a2 = minPairs(tile, m + 2 * rows, m + 6 * rows, sums[s + 2], sums[s + 6]).fma(dmin, a2);
+            a3 = minPairs(tile, m + 3 * rows, m + 7 * rows, sums[s + 3], sums[s + 7]).fma(dmin, a3);
         }
         FloatVector.fromArray(QF, out, o + r).add(a0.add(a2).add(a1.add(a3))).intoArray(out, o + r);
+    }
+
+    /** For {@link #kqMinsRows}: the rows' odd mins times {@code odd} plus their even mins times {@code even}. */
+    private static FloatVector minPairs(float[] tile, int evens, int odds, float even, float odd) {
+        return FloatVector.fromArray(QF, tile, odds).fma(FloatVector.broadcast(QF, odd),
+                FloatVector.fromArray(QF, tile, evens).mul(even));
     }
 
     /** One (row, token): exact integer lane sums per span, scaled per span, then the lane tree. */
