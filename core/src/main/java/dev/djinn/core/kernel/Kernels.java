@@ -63,6 +63,15 @@ public interface Kernels {
     }
 
     /**
+     * {@link #decodeForGemm} for row {@code k} (0-3) of the {@link PackedBlocks} group at {@code groupOff}: the
+     * same floats as from the row's GGUF bytes. Only for types this implementation {@link #packs}.
+     */
+    default void decodePackedForGemm(dev.djinn.core.tensor.GgmlType type, MemorySegment packed, long groupOff, int k,
+                                     float[] dst, int dstOff, int n) {
+        throw new UnsupportedOperationException(name() + " has no packed " + type + " decoder");
+    }
+
+    /**
      * Writes prompt row {@code row} of a Q8_0-format input as exact floats ({@code q * d}) into
      * {@code x.values}, in the layout of {@link #decodeForGemm}.
      */

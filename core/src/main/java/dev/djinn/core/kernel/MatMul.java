@@ -409,10 +409,19 @@ public final class MatMul {
         float[] tile = gemmTile(cols);
         for (int r = from; r < to; r += GEMM_TILE_ROWS) {
             int rows = Math.min(GEMM_TILE_ROWS, to - r);
-            MemorySegment data = ggufRows(w, r, rows);
-            long off = ggufOffset(w, r);
-            for (int i = 0; i < rows; i++) {
-                kernels.decodeForGemm(w.type(), data, off + w.rowBytes() * i, tile, i * cols, cols);
+            if (wholePackedGroups(w, r, rows)) {
+                long groupBytes = PackedBlocks.groupBytes(w);
+                for (int i = 0; i < rows; i++) {
+                    int row = r + i;
+                    kernels.decodePackedForGemm(w.type(), w.packed(), groupBytes * (row / PackedBlocks.GROUP_ROWS),
+                            row % PackedBlocks.GROUP_ROWS, tile, i * cols, cols);
+                }
+            } else {
+                MemorySegment data = ggufRows(w, r, rows);
+                long off = ggufOffset(w, r);
+                for (int i = 0; i < rows; i++) {
+                    kernels.decodeForGemm(w.type(), data, off + w.rowBytes() * i, tile, i * cols, cols);
+                }
             }
             kernels.gemm(tile, rows, x.values, xRows, count, cols, out, stride, r);
         }

@@ -1818,15 +1818,7 @@ final class VectorKernels extends ScalarKernels {
             case Q4_0 -> {
                 for (int b = 0; b < n / 32; b++) {
                     long blk = off + 18L * b;
-                    FloatVector d = FloatVector.broadcast(F128, f16(w, blk));
-                    int o = dstOff + 32 * b;
-                    IntVector v = IntVector.fromMemorySegment(I128, w, blk + 2, LE);
-                    // nibble k of lane j is byte 4j + k/2's low (value 4j + k/2) or high (value 4j + k/2 + 16)
-                    // nibble: stored where Q8_0_ORDER puts that value
-                    for (int k = 0; k < 8; k++) {
-                        ((FloatVector) v.lanewise(VectorOperators.LSHR, 4 * k).and(0xF).sub(8)
-                                .convert(VectorOperators.I2F, 0)).mul(d).intoArray(dst, o + (k % 2) * 16 + 4 * (k / 2));
-                    }
+                    q4_0BlockForGemm(w, blk + 2, f16(w, blk), dst, dstOff + 32 * b);
                 }
             }
             case F16 -> {
@@ -1841,6 +1833,36 @@ final class VectorKernels extends ScalarKernels {
                 }
             }
             default -> super.decodeForGemm(type, w, off, dst, dstOff, n);
+        }
+    }
+
+    /** One Q4_0 block's 16 quant bytes (at {@code quants}, scale {@code d}) as {@link #decodeForGemm} lays them out. */
+    private static void q4_0BlockForGemm(MemorySegment w, long quants, float scale, float[] dst, int o) {
+        FloatVector d = FloatVector.broadcast(F128, scale);
+        IntVector v = IntVector.fromMemorySegment(I128, w, quants, LE);
+        // nibble k of lane j is byte 4j + k/2's low (value 4j + k/2) or high (value 4j + k/2 + 16) nibble:
+        // stored where Q8_0_ORDER puts that value
+        for (int k = 0; k < 8; k++) {
+            ((FloatVector) v.lanewise(VectorOperators.LSHR, 4 * k).and(0xF).sub(8)
+                    .convert(VectorOperators.I2F, 0)).mul(d).intoArray(dst, o + (k % 2) * 16 + 4 * (k / 2));
+        }
+    }
+
+    /** {@link #decodeForGemm} for row {@code k} of a packed Q4_0 group ({@link PackedBlocks}): the same floats. */
+    @Override
+    public void decodePackedForGemm(dev.djinn.core.tensor.GgmlType type, MemorySegment packed, long groupOff, int k,
+                                    float[] dst, int dstOff, int n) {
+        if (type != dev.djinn.core.tensor.GgmlType.Q4_0) {
+            super.decodePackedForGemm(type, packed, groupOff, k, dst, dstOff, n);
+            return;
+        }
+        int pairs = n / 64;
+        int half = k % 2;
+        for (int p = 0; p < pairs; p++) {
+            long base = PackedBlocks.pairBlock(type, groupOff, pairs, k, p);
+            long quants = base + PackedBlocks.SCALE_BYTES + 32L * half;
+            q4_0BlockForGemm(packed, quants, f16(packed, base + 4L * half), dst, dstOff + 64 * p);
+            q4_0BlockForGemm(packed, quants + 16, f16(packed, base + 4L * half + 2), dst, dstOff + 64 * p + 32);
         }
     }
 
