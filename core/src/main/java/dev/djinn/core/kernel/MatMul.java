@@ -97,7 +97,7 @@ public final class MatMul {
                 }
             }
         }
-        if (format == ActivationFormat.Q8_0 && out.dotCount >= MIN_BATCHED_DOTS) {
+        if (format == ActivationFormat.Q8_0 && out.dotCount >= MIN_GEMM_DOTS) {
             for (int i = 0; i < out.dotCount; i++) {
                 kernels.prepareGemmDots(out, out.dotRows[i]);
             }
@@ -113,9 +113,14 @@ public final class MatMul {
 
     /**
      * Generated rows in one step from which Q8_0 and unpacked Q4_0 weights take the batched kernel ({@link
-     * Kernels#gemmDots}). Packed Q4_0 weights never do: JMH (2048 x 2048, one thread) gives the packed
-     * matrix-vector kernel 0.30-0.39 ms per row against the batched kernel's 0.93 (2 rows), 0.49 (8), 0.43 (64).
+     * Kernels#gemmDots}): below it the dot kernel row by row is faster (JMH, 2048 x 2048 Q8_0, one thread: 2 rows
+     * 1.80 ms batched against 0.40-0.47 ms per row; 4 rows 1.98 ms; 16 rows 6.7 against 6.4-7.4). Packed Q4_0
+     * weights never do: the packed matrix-vector kernel takes 0.30-0.39 ms per row against the batched kernel's
+     * 0.93 (2 rows), 0.49 (8), 0.43 (64).
      */
+    static final int MIN_GEMM_DOTS = 5;
+
+    /** Generated rows in one step from which F16 and K-quant weights share their prompt GEMM. */
     static final int MIN_BATCHED_DOTS = 2;
 
     /**
@@ -314,7 +319,7 @@ public final class MatMul {
         }
         // (packed Q4_0 rows: the packed matrix-vector kernel per generated row beats the batched kernel at every
         // batch size measured, 2 to 64 rows: below)
-        if ((w.type() == GgmlType.Q8_0 || w.type() == GgmlType.Q4_0) && x.dotCount >= MIN_BATCHED_DOTS
+        if ((w.type() == GgmlType.Q8_0 || w.type() == GgmlType.Q4_0) && x.dotCount >= MIN_GEMM_DOTS
                 && w.packed() == null) {
             // decoded tiles of about 128 KiB: they stay in L2 beside the activations of the rows passing them
             int tileRows = Math.clamp(32768 / x.cols, 2, GEMM_TILE_ROWS);
