@@ -17,6 +17,8 @@ public final class MatMul {
 
     private final Kernels kernels;
     private final ComputePool pool;
+    /** Whether K-quant weights may be packed: only then do Q8_K rows need the packed kernels' arrangement. */
+    private final boolean packedKQuants;
     // the job being run; fields instead of a capturing lambda so a dispatch allocates nothing
     private Tensor[] jobWeights;
     private float[][] jobOutputs;
@@ -31,6 +33,7 @@ public final class MatMul {
     public MatMul(Kernels kernels, ComputePool pool) {
         this.kernels = kernels;
         this.pool = pool;
+        this.packedKQuants = kernels.packs(GgmlType.Q4_K) || kernels.packs(GgmlType.Q6_K);
     }
 
     public Kernels kernels() {
@@ -87,7 +90,7 @@ public final class MatMul {
                     kernels.quantizeQ8_K(x, off, n, out.quants, off, out.scales, r * (n / 256),
                             out.sums, r * (n / 16));
                     widen(out, off, n);
-                    if (n % 256 == 0) {
+                    if (packedKQuants && n % 256 == 0) {
                         kQuartets(out, r, n);
                     }
                     // prompt rows, and generated rows when several may share the K-quant GEMM (see rowsOf)

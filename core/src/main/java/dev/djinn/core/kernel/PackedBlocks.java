@@ -130,8 +130,7 @@ public final class PackedBlocks {
         MemorySegment dst = NativeMemory.allocate(groups * groupBytes(t));
         pool.parallelFor(groups, 16, (from, to) -> {
             switch (t.type()) {
-                case Q4_K -> packQ4_KGroups(t, dst, from, to);
-                case Q6_K -> packQ6_KGroups(t, dst, from, to);
+                case Q4_K, Q6_K -> packKQuantGroups(t, dst, from, to);
                 default -> packGroups(t, dst, from, to);
             }
         });
@@ -167,73 +166,75 @@ public final class PackedBlocks {
         }
     }
 
-    private static void packQ4_KGroups(Tensor t, MemorySegment dst, int from, int to) {
+    /** Q4_K and Q6_K: every row and super-block of groups [from, to) into its row pair's run. */
+    private static void packKQuantGroups(Tensor t, MemorySegment dst, int from, int to) {
+        boolean q4k = t.type() == GgmlType.Q4_K;
+        long pairBlockBytes = q4k ? Q4_K_PAIR_BLOCK_BYTES : Q6_K_PAIR_BLOCK_BYTES;
         long rowBytes = t.rowBytes();
+        long groupBytes = groupBytes(t);
+        int blockBytes = t.type().typeSize();
         int blocks = t.cols() / 256;
         MemorySegment src = t.data();
         for (int g = from; g < to; g++) {
-            for (int b = 0; b < blocks; b++) {
-                for (int r = 0; r < GROUP_ROWS; r++) {
-                    long out = kPairBlock(g * groupBytes(t), Q4_K_PAIR_BLOCK_BYTES, blocks, r, b);
-                    int j = r % 2;
-                    long blk = (g * GROUP_ROWS + r) * rowBytes + 144L * b;
-                    dst.set(FLOAT, out + 8L * j, Float.float16ToFloat(src.get(SHORT, blk)));
-                    dst.set(FLOAT, out + 8L * j + 4, Float.float16ToFloat(src.get(SHORT, blk + 2)));
-                    // ggml's get_scale_min_k4: eight 6-bit scales and eight 6-bit mins in twelve bytes
-                    int u0 = src.get(INT, blk + 4);
-                    int u1 = src.get(INT, blk + 8);
-                    int u2 = src.get(INT, blk + 12);
-                    long sc = out + Q4_K_SCALES + 16L * j;
-                    dst.set(INT, sc, u0 & 0x3f3f3f3f);
-                    dst.set(INT, sc + 4, (u2 & 0x0f0f0f0f) | ((u0 >>> 2) & 0x30303030));
-                    dst.set(INT, sc + 8, u1 & 0x3f3f3f3f);
-                    dst.set(INT, sc + 12, ((u2 >>> 4) & 0x0f0f0f0f) | ((u1 >>> 2) & 0x30303030));
-                    long q = out + Q4_K_QUANTS + 128L * j;
-                    for (int i = 0; i < 128; i += 4) {
-                        int u = src.get(INT, blk + 16 + i);
-                        dst.set(INT, q + i, nibbles(u & 0x0f0f0f0f) | nibbles((u >>> 4) & 0x0f0f0f0f) << 16);
+            for (int r = 0; r < GROUP_ROWS; r++) {
+                for (int b = 0; b < blocks; b++) {
+                    long out = kPairBlock(g * groupBytes, pairBlockBytes, blocks, r, b);
+                    long blk = (g * GROUP_ROWS + r) * rowBytes + (long) blockBytes * b;
+                    if (q4k) {
+                        packQ4_KBlock(src, blk, dst, out, r % 2);
+                    } else {
+                        packQ6_KBlock(src, blk, dst, out, r % 2);
                     }
                 }
             }
         }
     }
 
-    private static void packQ6_KGroups(Tensor t, MemorySegment dst, int from, int to) {
-        long rowBytes = t.rowBytes();
-        int blocks = t.cols() / 256;
-        MemorySegment src = t.data();
-        for (int g = from; g < to; g++) {
-            for (int b = 0; b < blocks; b++) {
-                for (int r = 0; r < GROUP_ROWS; r++) {
-                    long out = kPairBlock(g * groupBytes(t), Q6_K_PAIR_BLOCK_BYTES, blocks, r, b);
-                    int j = r % 2;
-                    long blk = (g * GROUP_ROWS + r) * rowBytes + 210L * b;
-                    dst.set(FLOAT, out + 4L * j, Float.float16ToFloat(src.get(SHORT, blk + 208)));
-                    MemorySegment.copy(src, blk + 192, dst, out + Q6_K_SCALES + 16L * j, 16);
-                    long q = out + Q6_K_QUANTS + 256L * j;
-                    // ggml's dequantize_row_q6_K: per half, value l, l + 32, l + 64, l + 96 from ql[l], ql[l + 32]
-                    // (low, then high nibbles) and two bits each of qh[l]
-                    // (eight bytes at a time: the masks keep every shift inside its byte)
-                    for (int half = 0; half < 2; half++) {
-                        long ql = blk + 64L * half;
-                        long qh = blk + 128 + 32L * half;
-                        for (int l = 0; l < 32; l += 8) {
-                            long lo = src.get(LONG, ql + l);
-                            long lo2 = src.get(LONG, ql + 32 + l);
-                            long hi = src.get(LONG, qh + l);
-                            long v = q + 128L * half + l;
-                            dst.set(LONG, v, (lo & LOW_NIBBLES) | (hi & TWO_BITS) << 4);
-                            dst.set(LONG, v + 32, (lo2 & LOW_NIBBLES) | (hi >>> 2 & TWO_BITS) << 4);
-                            dst.set(LONG, v + 64, (lo >>> 4 & LOW_NIBBLES) | (hi >>> 4 & TWO_BITS) << 4);
-                            dst.set(LONG, v + 96, (lo2 >>> 4 & LOW_NIBBLES) | (hi >>> 6 & TWO_BITS) << 4);
-                        }
-                    }
-                }
+    /** One Q4_K super-block at {@code blk} as row {@code j} (0 or 1) of the pair block at {@code out}. */
+    private static void packQ4_KBlock(MemorySegment src, long blk, MemorySegment dst, long out, int j) {
+        dst.set(FLOAT, out + 8L * j, Float.float16ToFloat(src.get(SHORT, blk)));
+        dst.set(FLOAT, out + 8L * j + 4, Float.float16ToFloat(src.get(SHORT, blk + 2)));
+        // ggml's get_scale_min_k4: eight 6-bit scales and eight 6-bit mins in twelve bytes
+        int u0 = src.get(INT, blk + 4);
+        int u1 = src.get(INT, blk + 8);
+        int u2 = src.get(INT, blk + 12);
+        long sc = out + Q4_K_SCALES + 16L * j;
+        dst.set(INT, sc, u0 & 0x3f3f3f3f);
+        dst.set(INT, sc + 4, (u2 & 0x0f0f0f0f) | ((u0 >>> 2) & 0x30303030));
+        dst.set(INT, sc + 8, u1 & 0x3f3f3f3f);
+        dst.set(INT, sc + 12, ((u2 >>> 4) & 0x0f0f0f0f) | ((u1 >>> 2) & 0x30303030));
+        long q = out + Q4_K_QUANTS + 128L * j;
+        for (int i = 0; i < 128; i += 4) {
+            int u = src.get(INT, blk + 16 + i);
+            dst.set(INT, q + i, nibbles(u & 0x0f0f0f0f) | nibbles((u >>> 4) & 0x0f0f0f0f) << 16);
+        }
+    }
+
+    /** One Q6_K super-block at {@code blk} as row {@code j} (0 or 1) of the pair block at {@code out}. */
+    private static void packQ6_KBlock(MemorySegment src, long blk, MemorySegment dst, long out, int j) {
+        dst.set(FLOAT, out + 4L * j, Float.float16ToFloat(src.get(SHORT, blk + 208)));
+        MemorySegment.copy(src, blk + 192, dst, out + Q6_K_SCALES + 16L * j, 16);
+        long q = out + Q6_K_QUANTS + 256L * j;
+        // ggml's dequantize_row_q6_K: per half, value l, l + 32, l + 64, l + 96 from ql[l], ql[l + 32]
+        // (low, then high nibbles) and two bits each of qh[l]
+        // (eight bytes at a time: the masks keep every shift inside its byte)
+        for (int half = 0; half < 2; half++) {
+            long ql = blk + 64L * half;
+            long qh = blk + 128 + 32L * half;
+            for (int l = 0; l < 32; l += 8) {
+                long lo = src.get(LONG, ql + l);
+                long lo2 = src.get(LONG, ql + 32 + l);
+                long hi = src.get(LONG, qh + l);
+                long v = q + 128L * half + l;
+                dst.set(LONG, v, (lo & LOW_NIBBLES) | (hi & TWO_BITS) << 4);
+                dst.set(LONG, v + 32, (lo2 & LOW_NIBBLES) | (hi >>> 2 & TWO_BITS) << 4);
+                dst.set(LONG, v + 64, (lo >>> 4 & LOW_NIBBLES) | (hi >>> 4 & TWO_BITS) << 4);
+                dst.set(LONG, v + 96, (lo2 >>> 4 & LOW_NIBBLES) | (hi >>> 6 & TWO_BITS) << 4);
             }
         }
     }
 
-    /** The inverse of {@link #packQ6_KGroups} for row {@code k} of the group at {@code group}, into {@code row}. */
+    /** The inverse of {@link #packQ6_KBlock}, for every super-block of row {@code k} of the group at {@code group}, into {@code row}. */
     private static void unpackQ6_KRow(Tensor t, long group, int k, MemorySegment dst, long row) {
         MemorySegment packed = t.packed();
         int blocks = t.cols() / 256;
@@ -272,7 +273,7 @@ public final class PackedBlocks {
         return (pairs | pairs << 4) & 0x0f0f0f0f;
     }
 
-    /** The inverse of {@link #packQ4_KGroups} for row {@code k} of the group at {@code group}, into {@code row}. */
+    /** The inverse of {@link #packQ4_KBlock}, for every super-block of row {@code k} of the group at {@code group}, into {@code row}. */
     private static void unpackQ4_KRow(Tensor t, long group, int k, MemorySegment dst, long row) {
         MemorySegment packed = t.packed();
         int blocks = t.cols() / 256;

@@ -885,14 +885,13 @@ final class VectorKernels extends ScalarKernels {
         int xo = row * x.cols;
         int xdo = row * blocks;
         int xso = row * (x.cols / 32);
-        // the pair's header: d and dmin of row A, then of row B (the load's upper four lanes are scale bytes)
-        jdk.incubator.vector.VectorShuffle<Float> dA = LANE_F0, mA = LANE_F1, dB = LANE_F2, mB = LANE_F3;
         long scalesA = PackedBlocks.Q4_K_SCALES;
         long quantsA = PackedBlocks.Q4_K_QUANTS;
         long pair = PackedBlocks.kPairBlock(groupOff, PackedBlocks.Q4_K_PAIR_BLOCK_BYTES, blocks, firstRow, 0);
         FloatVector accA = FloatVector.zero(QF), accB = accA, minA = accA, minB = accA;
         for (int b = 0; b < blocks; b++) {
             long sb = pair + PackedBlocks.Q4_K_PAIR_BLOCK_BYTES * b;
+            // the pair's header times dx: lanes d and dmin of row A, then of row B (lanes 4-7: scale bytes, unused)
             FloatVector dd = FloatVector.fromMemorySegment(QF, packed, sb, LE).mul(xd[xdo + b]);
             IntVector scA = (IntVector) jdk.incubator.vector.ByteVector.fromMemorySegment(
                     jdk.incubator.vector.ByteVector.SPECIES_64, packed, sb + scalesA, LE).convertShape(VectorOperators.B2I, QI, 0);
@@ -927,16 +926,16 @@ final class VectorKernels extends ScalarKernels {
                 isumB = isumB.add(pi.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).mul(scB.rearrange(s0)))
                         .add(pi.lanewise(VectorOperators.ASHR, 16).mul(scB.rearrange(s1)));
             }
-            accA = ((FloatVector) isumA.convert(VectorOperators.I2F, 0)).fma(dd.rearrange(dA), accA);
-            accB = ((FloatVector) isumB.convert(VectorOperators.I2F, 0)).fma(dd.rearrange(dB), accB);
+            accA = ((FloatVector) isumA.convert(VectorOperators.I2F, 0)).fma(dd.rearrange(LANE_F0), accA);
+            accB = ((FloatVector) isumB.convert(VectorOperators.I2F, 0)).fma(dd.rearrange(LANE_F2), accB);
             // the min term, negated: fma(p, dx * dmin, -m) is exactly -fma(p, -dx * dmin, m)
             IntVector sums = IntVector.fromArray(QI, subSums, xso + 8 * b);
             IntVector pA = ((IntVector) jdk.incubator.vector.ByteVector.fromMemorySegment(
                     jdk.incubator.vector.ByteVector.SPECIES_64, packed, sb + scalesA + 8, LE).convertShape(VectorOperators.B2I, QI, 0)).mul(sums);
             IntVector pB = ((IntVector) jdk.incubator.vector.ByteVector.fromMemorySegment(
                     jdk.incubator.vector.ByteVector.SPECIES_64, packed, sb + scalesA + 24, LE).convertShape(VectorOperators.B2I, QI, 0)).mul(sums);
-            minA = ((FloatVector) pA.add(pA.rearrange(SWAP_INT_PAIRS)).convert(VectorOperators.I2F, 0)).fma(dd.rearrange(mA), minA);
-            minB = ((FloatVector) pB.add(pB.rearrange(SWAP_INT_PAIRS)).convert(VectorOperators.I2F, 0)).fma(dd.rearrange(mB), minB);
+            minA = ((FloatVector) pA.add(pA.rearrange(SWAP_INT_PAIRS)).convert(VectorOperators.I2F, 0)).fma(dd.rearrange(LANE_F1), minA);
+            minB = ((FloatVector) pB.add(pB.rearrange(SWAP_INT_PAIRS)).convert(VectorOperators.I2F, 0)).fma(dd.rearrange(LANE_F3), minB);
         }
         // dotQ4_K's final sums, written out
         out[outOff] = (((accA.lane(0) + accA.lane(4)) + (accA.lane(2) + accA.lane(6)))
