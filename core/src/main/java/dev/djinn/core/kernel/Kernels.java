@@ -224,6 +224,27 @@ public interface Kernels {
     /** {@code y += a * v}, all on the heap. */
     void axpy(float a, float[] v, int vOff, float[] y, int yOff, int n);
 
+    /**
+     * Attention scores: {@code out[outOff + t] = dot(keys, kOff + t * n, q, qOff, n) * scale} for {@code 0 <= t <
+     * count}, each with exactly {@link #dot}'s arithmetic (one call instead of one per key).
+     */
+    default void dotRows(float[] keys, int kOff, int count, float[] q, int qOff, int n, float scale, float[] out,
+                         int outOff) {
+        for (int t = 0; t < count; t++) {
+            out[outOff + t] = dot(keys, kOff + t * n, q, qOff, n) * scale;
+        }
+    }
+
+    /**
+     * Attention's weighted sum of values: {@code y += p[pOff + t] * v[vOff + t * n ..]} for {@code t = 0 .. count
+     * - 1} in that order, each term added exactly as {@link #axpy} adds it.
+     */
+    default void axpyRows(float[] p, int pOff, int count, float[] v, int vOff, int n, float[] y, int yOff) {
+        for (int t = 0; t < count; t++) {
+            axpy(p[pOff + t], v, vOff + t * n, y, yOff, n);
+        }
+    }
+
     /** {@code y += a * v}, with {@code v} F32 in a segment. */
     void axpyF32(float a, MemorySegment v, long vOff, float[] y, int yOff, int n);
 

@@ -169,6 +169,100 @@ final class VectorKernels extends ScalarKernels {
         }
     }
 
+    /** {@link #dot} over consecutive key rows, two at a time so that each query load serves both. */
+    @Override
+    public void dotRows(float[] keys, int kOff, int count, float[] q, int qOff, int n, float scale, float[] out,
+                        int outOff) {
+        int step = 4 * LANES;
+        if (n % step != 0) {
+            super.dotRows(keys, kOff, count, q, qOff, n, scale, out, outOff);
+            return;
+        }
+        int t = 0;
+        for (; t + 1 < count; t += 2) {
+            int k0 = kOff + t * n;
+            int k1 = k0 + n;
+            FloatVector s0 = FloatVector.zero(FS), s1 = s0, s2 = s0, s3 = s0;
+            FloatVector u0 = s0, u1 = s0, u2 = s0, u3 = s0;
+            for (int i = 0; i < n; i += step) {
+                FloatVector x0 = FloatVector.fromArray(FS, q, qOff + i);
+                FloatVector x1 = FloatVector.fromArray(FS, q, qOff + i + LANES);
+                s0 = FloatVector.fromArray(FS, keys, k0 + i).fma(x0, s0);
+                u0 = FloatVector.fromArray(FS, keys, k1 + i).fma(x0, u0);
+                s1 = FloatVector.fromArray(FS, keys, k0 + i + LANES).fma(x1, s1);
+                u1 = FloatVector.fromArray(FS, keys, k1 + i + LANES).fma(x1, u1);
+                FloatVector x2 = FloatVector.fromArray(FS, q, qOff + i + 2 * LANES);
+                FloatVector x3 = FloatVector.fromArray(FS, q, qOff + i + 3 * LANES);
+                s2 = FloatVector.fromArray(FS, keys, k0 + i + 2 * LANES).fma(x2, s2);
+                u2 = FloatVector.fromArray(FS, keys, k1 + i + 2 * LANES).fma(x2, u2);
+                s3 = FloatVector.fromArray(FS, keys, k0 + i + 3 * LANES).fma(x3, s3);
+                u3 = FloatVector.fromArray(FS, keys, k1 + i + 3 * LANES).fma(x3, u3);
+            }
+            out[outOff + t] = reduce4(s0, s1, s2, s3) * scale;
+            out[outOff + t + 1] = reduce4(u0, u1, u2, u3) * scale;
+        }
+        if (t < count) {
+            out[outOff + t] = dot(keys, kOff + t * n, q, qOff, n) * scale;
+        }
+    }
+
+    /**
+     * {@link #axpy} over consecutive value rows, with a chunk of {@code y} held in registers across all of them:
+     * each element still sees the same fused multiply-adds in the same order.
+     */
+    @Override
+    public void axpyRows(float[] p, int pOff, int count, float[] v, int vOff, int n, float[] y, int yOff) {
+        int c = 0;
+        for (; c + 8 * LANES <= n; c += 8 * LANES) {
+            axpyRowsChunk8(p, pOff, count, v, vOff + c, n, y, yOff + c);
+        }
+        for (; c + LANES <= n; c += LANES) {
+            FloatVector acc = FloatVector.fromArray(FS, y, yOff + c);
+            for (int t = 0; t < count; t++) {
+                acc = FloatVector.fromArray(FS, v, vOff + c + t * n).fma(FloatVector.broadcast(FS, p[pOff + t]), acc);
+            }
+            acc.intoArray(y, yOff + c);
+        }
+        for (; c < n; c++) {
+            float acc = y[yOff + c];
+            for (int t = 0; t < count; t++) {
+                acc += p[pOff + t] * v[vOff + c + t * n];
+            }
+            y[yOff + c] = acc;
+        }
+    }
+
+    private static void axpyRowsChunk8(float[] p, int pOff, int count, float[] v, int vOff, int n, float[] y,
+                                       int yOff) {
+        FloatVector a0 = FloatVector.fromArray(FS, y, yOff), a1 = FloatVector.fromArray(FS, y, yOff + LANES);
+        FloatVector a2 = FloatVector.fromArray(FS, y, yOff + 2 * LANES);
+        FloatVector a3 = FloatVector.fromArray(FS, y, yOff + 3 * LANES);
+        FloatVector a4 = FloatVector.fromArray(FS, y, yOff + 4 * LANES);
+        FloatVector a5 = FloatVector.fromArray(FS, y, yOff + 5 * LANES);
+        FloatVector a6 = FloatVector.fromArray(FS, y, yOff + 6 * LANES);
+        FloatVector a7 = FloatVector.fromArray(FS, y, yOff + 7 * LANES);
+        for (int t = 0; t < count; t++) {
+            FloatVector w = FloatVector.broadcast(FS, p[pOff + t]);
+            int r = vOff + t * n;
+            a0 = FloatVector.fromArray(FS, v, r).fma(w, a0);
+            a1 = FloatVector.fromArray(FS, v, r + LANES).fma(w, a1);
+            a2 = FloatVector.fromArray(FS, v, r + 2 * LANES).fma(w, a2);
+            a3 = FloatVector.fromArray(FS, v, r + 3 * LANES).fma(w, a3);
+            a4 = FloatVector.fromArray(FS, v, r + 4 * LANES).fma(w, a4);
+            a5 = FloatVector.fromArray(FS, v, r + 5 * LANES).fma(w, a5);
+            a6 = FloatVector.fromArray(FS, v, r + 6 * LANES).fma(w, a6);
+            a7 = FloatVector.fromArray(FS, v, r + 7 * LANES).fma(w, a7);
+        }
+        a0.intoArray(y, yOff);
+        a1.intoArray(y, yOff + LANES);
+        a2.intoArray(y, yOff + 2 * LANES);
+        a3.intoArray(y, yOff + 3 * LANES);
+        a4.intoArray(y, yOff + 4 * LANES);
+        a5.intoArray(y, yOff + 5 * LANES);
+        a6.intoArray(y, yOff + 6 * LANES);
+        a7.intoArray(y, yOff + 7 * LANES);
+    }
+
     @Override
     public void axpyF32(float a, MemorySegment v, long vOff, float[] y, int yOff, int n) {
         int i = 0;

@@ -57,6 +57,8 @@ public final class Transformer {
     private final ThreadLocal<float[]> kvScratch = new ThreadLocal<>();
     private boolean groupedAttention;
     private static final int ATTN_BLOCK = 16;
+    /** Keys (values) per pass of a block's queries over its decoded cache: 64 rows of a 64-wide head are 16 KiB. */
+    private static final int KEY_CHUNK = 64;
     /** Attention blocks of the current batch: block b is rows [blockStart[b], blockStart[b + 1]). */
     private final int[] blockStart;
     private int blockCount;
@@ -365,28 +367,32 @@ public final class Transformer {
                     kernels.roundF16(q, (r0 + i) * cfg.qDim() + (g * group + j) * hd, s, qBase + (j * rows + i) * hd, hd);
                 }
             }
-            for (int t = 0; t < maxLen; t++) {
+            // key chunks outermost, so that a chunk's rows stay in L1 while every query of the block uses them
+            for (int t0 = 0; t0 < maxLen; t0 += KEY_CHUNK) {
                 for (int j = 0; j < group; j++) {
-                    for (int i = Math.max(0, t - firstLen + 1); i < rows; i++) {
+                    for (int i = Math.max(0, t0 - firstLen + 1); i < rows; i++) {
                         int hi = j * rows + i;
-                        s[hi * maxLen + t] = kernels.dot(kvf, t * hd, s, qBase + hi * hd, hd) * attnScale;
+                        int count = Math.min(KEY_CHUNK, firstLen + i - t0);
+                        kernels.dotRows(kvf, t0 * hd, count, s, qBase + hi * hd, hd, attnScale, s, hi * maxLen + t0);
                     }
                 }
             }
             for (int j = 0; j < group; j++) {
                 for (int i = 0; i < rows; i++) {
-                    softmax(s, (j * rows + i) * maxLen, firstLen + i);
+                    int so = (j * rows + i) * maxLen;
+                    softmax(s, so, firstLen + i);
+                    // ggml multiplies an F16 V cache with the probabilities rounded to F16
+                    kernels.roundF16(s, so, s, so, firstLen + i);
                     int outOff = (r0 + i) * cfg.attnOutDim() + (g * group + j) * hdv;
                     java.util.Arrays.fill(att, outOff, outOff + hdv, 0f);
                 }
             }
-            for (int t = 0; t < maxLen; t++) {
+            for (int t0 = 0; t0 < maxLen; t0 += KEY_CHUNK) {
                 for (int j = 0; j < group; j++) {
-                    for (int i = Math.max(0, t - firstLen + 1); i < rows; i++) {
-                        float p = s[(j * rows + i) * maxLen + t];
+                    for (int i = Math.max(0, t0 - firstLen + 1); i < rows; i++) {
+                        int count = Math.min(KEY_CHUNK, firstLen + i - t0);
                         int outOff = (r0 + i) * cfg.attnOutDim() + (g * group + j) * hdv;
-                        // ggml multiplies an F16 V cache with the probabilities rounded to F16
-                        kernels.axpy(Float.float16ToFloat(Float.floatToFloat16(p)), kvf, vBase + t * hdv, att, outOff, hdv);
+                        kernels.axpyRows(s, (j * rows + i) * maxLen + t0, count, kvf, vBase + t0 * hdv, hdv, att, outOff);
                     }
                 }
             }

@@ -178,6 +178,39 @@ class KernelsTest {
         }
     }
 
+    /** Attention's many-row forms must give exactly the bits of a loop over {@link Kernels#dot} / axpy. */
+    @Test
+    void attentionRowKernelsEqualLoopsOfDotAndAxpyBitForBit() {
+        for (int n : new int[] {7, 32, 64, 96, 128}) {
+            for (int count : new int[] {0, 1, 2, 5, 64}) {
+                float[] keys = randomFloats(3 + count * n, 1f);
+                float[] q = randomFloats(n + 2, 1f);
+                float[] p = randomFloats(count + 1, 1f);
+                float[] fast = new float[count + 4];
+                float[] loop = new float[count + 4];
+                kernels.dotRows(keys, 3, count, q, 2, n, 0.125f, fast, 4);
+                for (int t = 0; t < count; t++) {
+                    loop[4 + t] = kernels.dot(keys, 3 + t * n, q, 2, n) * 0.125f;
+                }
+                assertThat(fast).as("dotRows n=%d count=%d", n, count).containsExactly(loop);
+                float[] y = randomFloats(n + 5, 1f);
+                float[] yFast = y.clone();
+                kernels.axpyRows(p, 1, count, keys, 3, n, yFast, 5);
+                for (int t = 0; t < count; t++) {
+                    kernels.axpy(p[1 + t], keys, 3 + t * n, y, 5, n);
+                }
+                assertThat(yFast).as("axpyRows n=%d count=%d", n, count).containsExactly(y);
+                for (int t = 0; t < count; t++) {
+                    double ref = 0;
+                    for (int i = 0; i < n; i++) {
+                        ref += (double) keys[3 + t * n + i] * q[2 + i];
+                    }
+                    assertThat((double) fast[4 + t]).isCloseTo(ref * 0.125, within(1e-5));
+                }
+            }
+        }
+    }
+
     @ParameterizedTest
     @EnumSource(value = GgmlType.class, names = {"Q8_0", "Q4_0", "F16", "BF16", "F32", "Q4_K", "Q6_K"})
     void batchedGeneratedRowsEqualTheDotKernelBitForBit(GgmlType type) {
