@@ -19,6 +19,11 @@ public final class ComputePool implements AutoCloseable {
     }
 
     private static final int SPIN_LIMIT = 1 << 14;
+    /**
+     * Chunks per thread: the last chunk is what the other threads wait for, so small ones balance better; 16
+     * gave 1B Q4_0 decode about 8% more than 4 (alternating runs), and a claim costs one compare-and-set.
+     */
+    private static final int CHUNKS_PER_THREAD = 16;
 
     private final Thread[] workers;
     /** Job number in the high 32 bits, next unclaimed index in the low 32: a claim can't leak into another job. */
@@ -49,7 +54,7 @@ public final class ComputePool implements AutoCloseable {
     }
 
     /**
-     * Runs {@code task} over [0, n) in chunks of about {@code n / (threads * 4)} (at least {@code minChunk}),
+     * Runs {@code task} over [0, n) in chunks of about {@code n / (threads * 16)} (at least {@code minChunk}),
      * returning when every chunk is done. Not reentrant: one job at a time.
      */
     public void parallelFor(int n, int minChunk, RangeTask task) {
@@ -59,7 +64,7 @@ public final class ComputePool implements AutoCloseable {
         int threads = threads();
         int min = Math.max(1, minChunk);
         // chunks are whole multiples of minChunk, so every chunk starts at a multiple of it
-        int c = Math.max(min, ((n + threads * 4 - 1) / (threads * 4) + min - 1) / min * min);
+        int c = Math.max(min, ((n + threads * CHUNKS_PER_THREAD - 1) / (threads * CHUNKS_PER_THREAD) + min - 1) / min * min);
         if (threads == 1 || c >= n) {
             task.run(0, n);
             return;
