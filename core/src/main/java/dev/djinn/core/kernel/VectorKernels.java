@@ -435,7 +435,7 @@ final class VectorKernels extends ScalarKernels {
 
     /**
      * For {@link #dotQ4_0Packed}: lanes 0-3 take a row's first scale of a pair of blocks, lanes 4-7 its second
-     * (row A's scales are lanes 0 and 1 of the eight converted, row B's 2 and 3; 4-7 are quant bytes).
+     * (row A's scales are lanes 0 and 1 of the eight loaded, row B's 2 and 3; 4-7 are quant bytes).
      */
     private static final jdk.incubator.vector.VectorShuffle<Float> ROW0_SCALES = rowScales(0);
     private static final jdk.incubator.vector.VectorShuffle<Float> ROW1_SCALES = rowScales(1);
@@ -460,7 +460,7 @@ final class VectorKernels extends ScalarKernels {
      * Two rows ({@code firstRow} and the next, {@code firstRow} 0 or 2) of a packed Q4_0 group ({@link
      * PackedBlocks}, at {@code groupOff}) times activation row {@code row}, into {@code out[outOff]} and {@code
      * out[outOff + 1]}: per row exactly {@link #dotQ4_0Pairs}'s arithmetic, so the same bits. The rows share
-     * the activation loads and one conversion of the group's scales per pair of blocks, and each row's nibbles
+     * the activation loads and one load of the scales per pair of blocks, and each row's nibbles
      * come from one load. Each 32-bit lane's two 16-bit sums add up in its upper half ((p + (p << 16)) >> 16:
      * the sum fits 16 bits, and the lower half carries nothing into it). Nibbles are pulled out with 32-bit
      * shifts, which x86 has with immediate counts (C2 gives 16-bit vector shifts a count register each). The
@@ -490,13 +490,9 @@ final class VectorKernels extends ScalarKernels {
             ShortVector x2 = ShortVector.fromArray(QS, pairs, q + 32);
             ShortVector x3 = ShortVector.fromArray(QS, pairs, q + 48);
             IntVector ls = IntVector.fromArray(QI, laneSums, lso + 8 * p);
-            // the four half-precision scales to floats (exact, subnormals included; lanes 4-7 are quant bytes,
-            // unused), times the activations'
-            IntVector h = (IntVector) ShortVector.fromMemorySegment(NS, packed, base + g, LE)
-                    .convertShape(VectorOperators.S2I, QI, 0);
-            FloatVector magnitude = h.and(0x7fff).lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(0x1p112f);
-            FloatVector scales = magnitude.reinterpretAsInts().or(h.and(0x8000).lanewise(VectorOperators.LSHL, 16))
-                    .reinterpretAsFloats().mul(FloatVector.fromArray(QF, pairDx, lso + 8 * p));
+            // the four scales (lanes 4-7 are quant bytes, unused) times the activations'
+            FloatVector scales = FloatVector.fromMemorySegment(QF, packed, base + g, LE)
+                    .mul(FloatVector.fromArray(QF, pairDx, lso + 8 * p));
 
             IntVector v = IntVector.fromMemorySegment(QI, packed, quants + g, LE);
             IntVector pi = v.and(0x000F000F).reinterpretAsShorts().mul(x0)
@@ -1954,8 +1950,8 @@ final class VectorKernels extends ScalarKernels {
         for (int p = 0; p < pairs; p++) {
             long base = PackedBlocks.pairBlock(type, groupOff, pairs, k, p);
             long quants = base + PackedBlocks.SCALE_BYTES + 32L * half;
-            q4_0BlockForGemm(packed, quants, f16(packed, base + 4L * half), dst, dstOff + 64 * p);
-            q4_0BlockForGemm(packed, quants + 16, f16(packed, base + 4L * half + 2), dst, dstOff + 64 * p + 32);
+            q4_0BlockForGemm(packed, quants, packed.get(F32, base + 8L * half), dst, dstOff + 64 * p);
+            q4_0BlockForGemm(packed, quants + 16, packed.get(F32, base + 8L * half + 4), dst, dstOff + 64 * p + 32);
         }
     }
 

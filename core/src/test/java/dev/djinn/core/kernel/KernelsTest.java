@@ -257,15 +257,15 @@ class KernelsTest {
         int n = kQuant ? 256 * 3 : 64 * 3;
         int rows = 11; // two groups of four and three rows left in the GGUF layout
         dev.djinn.core.tensor.Tensor t = randomMatrix(type, n, rows);
-        if (type == GgmlType.Q4_K) {
-            t.data().set(I16, 0, (short) 0x0001); // a subnormal d: packed as a float, it must come back
-        }
+        // a subnormal and a negative scale: packed as floats, they must come back
+        t.data().set(I16, 0, (short) 0x0001);
+        t.data().set(I16, t.rowBytes(), (short) 0x8203);
         try (ComputePool pool = new ComputePool(2)) {
             dev.djinn.core.tensor.Tensor packed = t.withPacked(PackedBlocks.pack(t, pool, false));
             assertThat(packed.packed().byteSize()).isEqualTo(switch (type) {
                 case Q4_K -> 2 * 3 * 4 * PackedBlocks.Q4_K_PAIR_BLOCK_BYTES / 2;
                 case Q6_K -> 2 * 3 * 4 * PackedBlocks.Q6_K_PAIR_BLOCK_BYTES / 2;
-                default -> 8 * t.rowBytes();
+                default -> 2 * 3 * 2 * PackedBlocks.pairBlockBytes(type); // floats for the halves: 16 bytes more per pair
             });
             MemorySegment back = Arena.ofAuto().allocate(rows * t.rowBytes());
             PackedBlocks.unpackRows(packed, 0, rows, back);
@@ -287,7 +287,7 @@ class KernelsTest {
         for (int n : type == GgmlType.Q4_0 ? new int[] {2048, 64 * 3} : new int[] {2048, 256 * 3}) {
             int rows = 23; // five groups of four and three rows left in the GGUF layout
             dev.djinn.core.tensor.Tensor t = randomMatrix(type, n, rows);
-            // subnormal and negative half-precision scales too: the kernel converts them in vector lanes
+            // subnormal and negative half-precision scales too (converted by the packing or in vector lanes)
             t.data().set(I16, 0, (short) 0x0001);
             t.data().set(I16, t.rowBytes() + type.typeSize(), (short) 0x83ff);
             assertThat(PackedBlocks.packedRows(t)).isEqualTo(20);
