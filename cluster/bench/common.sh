@@ -4,7 +4,7 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 DJINN="$ROOT/bin/djinn"
 "$DJINN" --version >/dev/null # builds the distribution when it is stale
 JAVA=("$JAVA_HOME/bin/java" --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -XX:+UseParallelGC
-      -Xss4m -XX:LoopUnrollLimit=20 -cp "$ROOT/cli/target/djinn-cli.jar:$ROOT/cli/target/lib/*")
+      -Xss4m -XX:LoopUnrollLimit=20 -XX:CompileCommandFile="$ROOT/bin/jit-directives" -cp "$ROOT/cli/target/djinn-cli.jar:$ROOT/cli/target/lib/*")
 SECRET=bench-secret
 WORK=$(mktemp -d /tmp/djinn-bench.XXXXXX)
 PIDS=()
