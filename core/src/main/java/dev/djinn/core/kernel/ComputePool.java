@@ -64,7 +64,7 @@ public final class ComputePool implements AutoCloseable {
         int threads = threads();
         int min = Math.max(1, minChunk);
         // chunks are whole multiples of minChunk, so every chunk starts at a multiple of it
-        int c = Math.max(min, ((n + threads * CHUNKS_PER_THREAD - 1) / (threads * CHUNKS_PER_THREAD) + min - 1) / min * min);
+        int c = Math.max(min, Math.ceilDiv(Math.ceilDiv(n, threads * CHUNKS_PER_THREAD), min) * min);
         if (threads == 1 || c >= n) {
             task.run(0, n);
             return;

@@ -478,8 +478,6 @@ final class VectorKernels extends ScalarKernels {
         int lso = row * (x.cols / 8);
         // the row pair's run: per pair of blocks its four scales (row A's two, row B's two), then A's and B's quants
         long base = groupOff + (firstRow / 2) * (long) npairs * Q4_0_PAIR_BYTES;
-        jdk.incubator.vector.VectorShuffle<Float> rowA = ROW0_SCALES;
-        jdk.incubator.vector.VectorShuffle<Float> rowB = ROW1_SCALES;
         long quants = base + PackedBlocks.SCALE_BYTES;
         FloatVector acc0 = FloatVector.zero(QF), acc1 = acc0;
         for (int p = 0; p < npairs; p++) {
@@ -501,7 +499,7 @@ final class VectorKernels extends ScalarKernels {
                     .add(v.lanewise(VectorOperators.LSHR, 12).and(0x000F000F).reinterpretAsShorts().mul(x3))
                     .reinterpretAsInts();
             IntVector lanes = pi.add(pi.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).sub(ls);
-            acc0 = ((FloatVector) lanes.convert(VectorOperators.I2F, 0)).fma(scales.rearrange(rowA), acc0);
+            acc0 = ((FloatVector) lanes.convert(VectorOperators.I2F, 0)).fma(scales.rearrange(ROW0_SCALES), acc0);
 
             v = IntVector.fromMemorySegment(QI, packed, quants + 32 + g, LE);
             pi = v.and(0x000F000F).reinterpretAsShorts().mul(x0)
@@ -510,7 +508,7 @@ final class VectorKernels extends ScalarKernels {
                     .add(v.lanewise(VectorOperators.LSHR, 12).and(0x000F000F).reinterpretAsShorts().mul(x3))
                     .reinterpretAsInts();
             lanes = pi.add(pi.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).sub(ls);
-            acc1 = ((FloatVector) lanes.convert(VectorOperators.I2F, 0)).fma(scales.rearrange(rowB), acc1);
+            acc1 = ((FloatVector) lanes.convert(VectorOperators.I2F, 0)).fma(scales.rearrange(ROW1_SCALES), acc1);
         }
         // sumQ's order, written out: a call here might not be inlined, and its vector argument would be boxed
         FloatVector h0 = acc0.add(acc0.rearrange(SWAP_HALVES));
