@@ -139,7 +139,7 @@ public interface Kernels {
     }
 
     /**
-     * Whether a packed kernel ({@link #dotQ4_0Packed}, {@link #dotQ4_KPacked}, {@link #dotQ6_KPacked}) is
+     * Whether a packed kernel ({@link #dotQ4_0Packed}, {@link #dotQ8_0Packed}, {@link #dotQ4_KPacked}, {@link #dotQ6_KPacked}) is
      * implemented for {@code type}: then matrices of that type are worth packing (see {@link PackedBlocks}).
      */
     default boolean packs(dev.djinn.core.tensor.GgmlType type) {
@@ -155,6 +155,12 @@ public interface Kernels {
     default void dotQ4_0Packed(MemorySegment packed, long groupOff, int firstRow, QuantizedRows x, int row,
                                float[] out, int outOff) {
         throw new UnsupportedOperationException(name() + " has no packed Q4_0 kernel");
+    }
+
+    /** {@link #dotQ4_0Packed} for Q8_0 weights: each result identical to {@link #dotQ8_0}. */
+    default void dotQ8_0Packed(MemorySegment packed, long groupOff, int firstRow, QuantizedRows x, int row,
+                               float[] out, int outOff) {
+        throw new UnsupportedOperationException(name() + " has no packed Q8_0 kernel");
     }
 
     /**

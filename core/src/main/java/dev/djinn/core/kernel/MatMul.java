@@ -396,6 +396,9 @@ public final class MatMul {
                 } else if (type == GgmlType.Q6_K) {
                     kernels.dotQ6_KPacked(w.packed(), g, 0, x, b, out, b * stride + r);
                     kernels.dotQ6_KPacked(w.packed(), g, 2, x, b, out, b * stride + r + 2);
+                } else if (type == GgmlType.Q8_0) {
+                    kernels.dotQ8_0Packed(w.packed(), g, 0, x, b, out, b * stride + r);
+                    kernels.dotQ8_0Packed(w.packed(), g, 2, x, b, out, b * stride + r + 2);
                 } else {
                     kernels.dotQ4_0Packed(w.packed(), g, 0, x, b, out, b * stride + r);
                     kernels.dotQ4_0Packed(w.packed(), g, 2, x, b, out, b * stride + r + 2);

@@ -323,26 +323,14 @@ final class VectorKernels extends ScalarKernels {
         float[] xd = x.scales;
         int xo = row * x.cols;
         int xdo = row * blocks;
-        FloatVector acc0 = FloatVector.zero(QF), acc1 = acc0;
-        // counted over pairs (not b += 2 while b + 1 < blocks): C2 then hoists the array bounds checks
-        int pairs = blocks / 2;
-        for (int p = 0; p < pairs; p++) {
-            long blk = wOff + 68L * p;
-            int q = xo + 64 * p;
-            IntVector i0 = q8Block(w, blk, wide, q);
-            IntVector i1 = q8Block(w, blk + 34, wide, q + 32);
-            acc0 = ((FloatVector) i0.convert(VectorOperators.I2F, 0))
-                    .fma(FloatVector.broadcast(QF, f16(w, blk) * xd[xdo + 2 * p]), acc0);
-            acc1 = ((FloatVector) i1.convert(VectorOperators.I2F, 0))
-                    .fma(FloatVector.broadcast(QF, f16(w, blk + 34) * xd[xdo + 2 * p + 1]), acc1);
-        }
-        int b = 2 * pairs;
-        if (b < blocks) {
+        // one accumulator, block after block, as ggml's AVX2 kernel (whose 32-bit lanes are these at 256 bits)
+        FloatVector acc = FloatVector.zero(QF);
+        for (int b = 0; b < blocks; b++) {
             long blk = wOff + 34L * b;
-            acc0 = ((FloatVector) q8Block(w, blk, wide, xo + 32 * b).convert(VectorOperators.I2F, 0))
-                    .fma(FloatVector.broadcast(QF, f16(w, blk) * xd[xdo + b]), acc0);
+            acc = ((FloatVector) q8Block(w, blk, wide, xo + 32 * b).convert(VectorOperators.I2F, 0))
+                    .fma(FloatVector.broadcast(QF, f16(w, blk) * xd[xdo + b]), acc);
         }
-        return sumQ(acc0.add(acc1));
+        return sumQ(acc);
     }
 
     /** Integer dot of one Q8_0 weight block (at {@code blk}) with the activations at {@code q}, as int lanes. */
@@ -417,21 +405,15 @@ final class VectorKernels extends ScalarKernels {
         return sumQ(acc) + tail;
     }
 
-    /*
-     * Packed Q8_0 was tried too (the same two-row kernel over PackedBlocks' Q8_0 layout): 1.3-1.5x slower than
-     * dotQ8_0 in MatVecBenchmark. A Q8_0 block needs four activation vectors per pair of blocks and two scale
-     * shuffles per row, and with four accumulators C2 ran out of the sixteen AVX2 registers and spilled the
-     * accumulators inside the loop. So only Q4_0 is packed.
-     */
     @Override
     public boolean packs(dev.djinn.core.tensor.GgmlType type) {
         return QSHORTS == 16 && switch (type) {
-            case Q4_0, Q4_K, Q6_K -> true;
+            case Q4_0, Q8_0, Q4_K, Q6_K -> true;
             default -> false;
         };
     }
 
-    private static final long Q4_0_PAIR_BYTES = PackedBlocks.pairBlockBytes(dev.djinn.core.tensor.GgmlType.Q4_0);
+    private static final long Q4_0_PAIR_BYTES = PackedBlocks.unitBytes(dev.djinn.core.tensor.GgmlType.Q4_0);
 
     /**
      * For {@link #dotQ4_0Packed}: lanes 0-3 take a row's first scale of a pair of blocks, lanes 4-7 its second
@@ -515,6 +497,51 @@ final class VectorKernels extends ScalarKernels {
         FloatVector h1 = acc1.add(acc1.rearrange(SWAP_HALVES));
         out[outOff] = (h0.lane(0) + h0.lane(2)) + (h0.lane(1) + h0.lane(3));
         out[outOff + 1] = (h1.lane(0) + h1.lane(2)) + (h1.lane(1) + h1.lane(3));
+    }
+
+    private static final long Q8_0_UNIT_BYTES = PackedBlocks.unitBytes(dev.djinn.core.tensor.GgmlType.Q8_0);
+
+    /**
+     * Two rows ({@code firstRow} and the next) of a packed Q8_0 group times activation row {@code row}: per row
+     * exactly {@link #dotQ8_0}'s arithmetic (the same 32-bit lanes, scales, accumulation order and final sum),
+     * so the same bits. The rows share the activation loads, the scales are floats read without conversion,
+     * and each weight byte is sign-extended from a 16-bit lane by one shift: lane k of a load at the block's
+     * quants holds bytes 2k and 2k + 1, of a load one byte earlier bytes 2k - 1 and 2k, so an arithmetic shift
+     * right by 8 gives byte 2k + 1 from the first and byte 2k from the second (the GGUF layout needs a left
+     * and a right shift for byte 2k). A block a step: with a pair of blocks a step C2 stopped inlining.
+     */
+    @Override
+    public void dotQ8_0Packed(MemorySegment packed, long groupOff, int firstRow, QuantizedRows x, int row, float[] out,
+                              int outOff) {
+        int blocks = x.cols / 32;
+        short[] wide = x.wide;
+        float[] xd = x.scales;
+        int xo = row * x.cols;
+        int xdo = row * blocks;
+        // the row pair's run: per block the two rows' scales (A, B), A's 32 quants, B's 32
+        long base = groupOff + (firstRow / 2) * (long) blocks * Q8_0_UNIT_BYTES;
+        FloatVector acc0 = FloatVector.zero(QF), acc1 = acc0;
+        long u = base;
+        for (int b = 0; b < blocks; b++, u += Q8_0_UNIT_BYTES) {
+            int q = xo + 32 * b;
+            float dx = xd[xdo + b];
+            ShortVector even = ShortVector.fromArray(QS, wide, q);
+            ShortVector odd = ShortVector.fromArray(QS, wide, q + 16);
+            acc0 = q8PackedLanes(packed, u + 8, even, odd).fma(FloatVector.broadcast(QF, packed.get(F32, u) * dx), acc0);
+            acc1 = q8PackedLanes(packed, u + 40, even, odd).fma(FloatVector.broadcast(QF, packed.get(F32, u + 4) * dx), acc1);
+        }
+        // sumQ's order, written out: a call here might not be inlined, and its vector argument would be boxed
+        FloatVector h0 = acc0.add(acc0.rearrange(SWAP_HALVES));
+        FloatVector h1 = acc1.add(acc1.rearrange(SWAP_HALVES));
+        out[outOff] = (h0.lane(0) + h0.lane(2)) + (h0.lane(1) + h0.lane(3));
+        out[outOff + 1] = (h1.lane(0) + h1.lane(2)) + (h1.lane(1) + h1.lane(3));
+    }
+
+    /** One packed Q8_0 block (quants at {@code quants}) times its even and odd activations, as float lanes. */
+    private static FloatVector q8PackedLanes(MemorySegment packed, long quants, ShortVector even, ShortVector odd) {
+        ShortVector lo = ShortVector.fromMemorySegment(QS, packed, quants - 1, LE).lanewise(VectorOperators.ASHR, 8);
+        ShortVector hi = ShortVector.fromMemorySegment(QS, packed, quants, LE).lanewise(VectorOperators.ASHR, 8);
+        return (FloatVector) widenPairsQ(lo.mul(even).add(hi.mul(odd))).convert(VectorOperators.I2F, 0);
     }
 
     /** Lane i and lane i + 4 swapped (eight lanes). */
@@ -698,19 +725,12 @@ final class VectorKernels extends ScalarKernels {
         int wo = r * n;
         int xo = t * n;
         float[] xv = x.values;
-        FloatVector acc0 = FloatVector.zero(QF), acc1 = acc0;
-        int b = 0;
-        for (; b + 1 < blocks; b += 2) {
-            acc0 = q8Lanes(tile, wo + 32 * b, xv, xo + 32 * b)
-                    .fma(FloatVector.broadcast(QF, tile[so + b] * x.scales[t * blocks + b]), acc0);
-            acc1 = q8Lanes(tile, wo + 32 * b + 32, xv, xo + 32 * b + 32)
-                    .fma(FloatVector.broadcast(QF, tile[so + b + 1] * x.scales[t * blocks + b + 1]), acc1);
+        FloatVector acc = FloatVector.zero(QF);
+        for (int b = 0; b < blocks; b++) {
+            acc = q8Lanes(tile, wo + 32 * b, xv, xo + 32 * b)
+                    .fma(FloatVector.broadcast(QF, tile[so + b] * x.scales[t * blocks + b]), acc);
         }
-        if (b < blocks) {
-            acc0 = q8Lanes(tile, wo + 32 * b, xv, xo + 32 * b)
-                    .fma(FloatVector.broadcast(QF, tile[so + b] * x.scales[t * blocks + b]), acc0);
-        }
-        return sumQ(acc0.add(acc1));
+        return sumQ(acc);
     }
 
     /** A Q8_0 block's lane integers, as floats. */
@@ -731,7 +751,6 @@ final class VectorKernels extends ScalarKernels {
         float[] xv = x.values;
         float[] xd = x.scales;
         FloatVector a0 = FloatVector.zero(QF), a1 = a0, a2 = a0, a3 = a0;
-        FloatVector c0 = a0, c1 = a0, c2 = a0, c3 = a0;
         for (int b = 0; b < blocks; b++) {
             int o = 32 * b;
             FloatVector wv = FloatVector.fromArray(QF, tile, wo + o);
@@ -747,22 +766,15 @@ final class VectorKernels extends ScalarKernels {
                 s3 = wv.fma(FloatVector.fromArray(QF, xv, x3 + o + m), s3);
             }
             float dw = tile[so + b];
-            if ((b & 1) == 0) {
-                a0 = s0.fma(FloatVector.broadcast(QF, dw * xd[t0 * blocks + b]), a0);
-                a1 = s1.fma(FloatVector.broadcast(QF, dw * xd[t1 * blocks + b]), a1);
-                a2 = s2.fma(FloatVector.broadcast(QF, dw * xd[t2 * blocks + b]), a2);
-                a3 = s3.fma(FloatVector.broadcast(QF, dw * xd[t3 * blocks + b]), a3);
-            } else {
-                c0 = s0.fma(FloatVector.broadcast(QF, dw * xd[t0 * blocks + b]), c0);
-                c1 = s1.fma(FloatVector.broadcast(QF, dw * xd[t1 * blocks + b]), c1);
-                c2 = s2.fma(FloatVector.broadcast(QF, dw * xd[t2 * blocks + b]), c2);
-                c3 = s3.fma(FloatVector.broadcast(QF, dw * xd[t3 * blocks + b]), c3);
-            }
+            a0 = s0.fma(FloatVector.broadcast(QF, dw * xd[t0 * blocks + b]), a0);
+            a1 = s1.fma(FloatVector.broadcast(QF, dw * xd[t1 * blocks + b]), a1);
+            a2 = s2.fma(FloatVector.broadcast(QF, dw * xd[t2 * blocks + b]), a2);
+            a3 = s3.fma(FloatVector.broadcast(QF, dw * xd[t3 * blocks + b]), a3);
         }
-        out[t0 * stride + col] = sumQ(a0.add(c0));
-        out[t1 * stride + col] = sumQ(a1.add(c1));
-        out[t2 * stride + col] = sumQ(a2.add(c2));
-        out[t3 * stride + col] = sumQ(a3.add(c3));
+        out[t0 * stride + col] = sumQ(a0);
+        out[t1 * stride + col] = sumQ(a1);
+        out[t2 * stride + col] = sumQ(a2);
+        out[t3 * stride + col] = sumQ(a3);
     }
 
     /**
@@ -1888,18 +1900,7 @@ final class VectorKernels extends ScalarKernels {
             case Q8_0 -> {
                 for (int b = 0; b < n / 32; b++) {
                     long blk = off + 34L * b;
-                    FloatVector d = FloatVector.broadcast(F128, f16(w, blk));
-                    int o = dstOff + 32 * b;
-                    IntVector v0 = IntVector.fromMemorySegment(I128, w, blk + 2, LE);
-                    IntVector v1 = IntVector.fromMemorySegment(I128, w, blk + 18, LE);
-                    byteLane(v0, 24).mul(d).intoArray(dst, o);
-                    byteLane(v0, 16).mul(d).intoArray(dst, o + 4);
-                    byteLane(v0, 8).mul(d).intoArray(dst, o + 8);
-                    byteLane(v0, 0).mul(d).intoArray(dst, o + 12);
-                    byteLane(v1, 24).mul(d).intoArray(dst, o + 16);
-                    byteLane(v1, 16).mul(d).intoArray(dst, o + 20);
-                    byteLane(v1, 8).mul(d).intoArray(dst, o + 24);
-                    byteLane(v1, 0).mul(d).intoArray(dst, o + 28);
+                    q8_0BlockForGemm(w, blk + 2, f16(w, blk), dst, dstOff + 32 * b);
                 }
             }
             case Q4_0 -> {
@@ -1923,6 +1924,21 @@ final class VectorKernels extends ScalarKernels {
         }
     }
 
+    /** One Q8_0 block's 32 quant bytes (at {@code quants}, scale {@code d}) as {@link #decodeForGemm} lays them out. */
+    private static void q8_0BlockForGemm(MemorySegment w, long quants, float scale, float[] dst, int o) {
+        FloatVector d = FloatVector.broadcast(F128, scale);
+        IntVector v0 = IntVector.fromMemorySegment(I128, w, quants, LE);
+        IntVector v1 = IntVector.fromMemorySegment(I128, w, quants + 16, LE);
+        byteLane(v0, 24).mul(d).intoArray(dst, o);
+        byteLane(v0, 16).mul(d).intoArray(dst, o + 4);
+        byteLane(v0, 8).mul(d).intoArray(dst, o + 8);
+        byteLane(v0, 0).mul(d).intoArray(dst, o + 12);
+        byteLane(v1, 24).mul(d).intoArray(dst, o + 16);
+        byteLane(v1, 16).mul(d).intoArray(dst, o + 20);
+        byteLane(v1, 8).mul(d).intoArray(dst, o + 24);
+        byteLane(v1, 0).mul(d).intoArray(dst, o + 28);
+    }
+
     /** One Q4_0 block's 16 quant bytes (at {@code quants}, scale {@code d}) as {@link #decodeForGemm} lays them out. */
     private static void q4_0BlockForGemm(MemorySegment w, long quants, float scale, float[] dst, int o) {
         FloatVector d = FloatVector.broadcast(F128, scale);
@@ -1935,18 +1951,26 @@ final class VectorKernels extends ScalarKernels {
         }
     }
 
-    /** {@link #decodeForGemm} for row {@code k} of a packed Q4_0 group ({@link PackedBlocks}): the same floats. */
+    /** {@link #decodeForGemm} for row {@code k} of a packed Q4_0 or Q8_0 group ({@link PackedBlocks}): the same floats. */
     @Override
     public void decodePackedForGemm(dev.djinn.core.tensor.GgmlType type, MemorySegment packed, long groupOff, int k,
                                     float[] dst, int dstOff, int n) {
-        if (type != dev.djinn.core.tensor.GgmlType.Q4_0) {
+        boolean q8 = type == dev.djinn.core.tensor.GgmlType.Q8_0;
+        if (type != dev.djinn.core.tensor.GgmlType.Q4_0 && !q8) {
             super.decodePackedForGemm(type, packed, groupOff, k, dst, dstOff, n);
             return;
         }
-        int pairs = n / 64;
         int half = k % 2;
+        if (q8) {
+            for (int b = 0; b < n / 32; b++) {
+                long u = PackedBlocks.unit(type, groupOff, n / 32, k, b);
+                q8_0BlockForGemm(packed, u + 8 + 32L * half, packed.get(F32, u + 4L * half), dst, dstOff + 32 * b);
+            }
+            return;
+        }
+        int pairs = n / 64;
         for (int p = 0; p < pairs; p++) {
-            long base = PackedBlocks.pairBlock(type, groupOff, pairs, k, p);
+            long base = PackedBlocks.unit(type, groupOff, pairs, k, p);
             long quants = base + PackedBlocks.SCALE_BYTES + 32L * half;
             q4_0BlockForGemm(packed, quants, packed.get(F32, base + 8L * half), dst, dstOff + 64 * p);
             q4_0BlockForGemm(packed, quants + 16, packed.get(F32, base + 8L * half + 4), dst, dstOff + 64 * p + 32);

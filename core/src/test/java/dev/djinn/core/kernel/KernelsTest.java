@@ -278,13 +278,13 @@ class KernelsTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = GgmlType.class, names = {"Q4_0", "Q4_K", "Q6_K"})
+    @EnumSource(value = GgmlType.class, names = {"Q4_0", "Q8_0", "Q4_K", "Q6_K"})
     void packedRowsEqualTheGgufLayoutBitForBit(GgmlType type) {
         ActivationFormat format = ActivationFormat.forWeights(type);
         // packing needs the 256-bit int8 kernels; narrower kernels must not claim it
         assertThat(kernels.packs(type)).isEqualTo(kernels.name().equals("vector-256") || kernels.name().equals("vector-512"));
         org.junit.jupiter.api.Assumptions.assumeTrue(kernels.packs(type));
-        for (int n : type == GgmlType.Q4_0 ? new int[] {2048, 64 * 3} : new int[] {2048, 256 * 3}) {
+        for (int n : type == GgmlType.Q4_0 || type == GgmlType.Q8_0 ? new int[] {2048, 64 * 3} : new int[] {2048, 256 * 3}) {
             int rows = 23; // five groups of four and three rows left in the GGUF layout
             dev.djinn.core.tensor.Tensor t = randomMatrix(type, n, rows);
             // subnormal and negative half-precision scales too (converted by the packing or in vector lanes)
