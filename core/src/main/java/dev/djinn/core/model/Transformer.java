@@ -414,7 +414,7 @@ public final class Transformer {
     private float[] kvScratch(int size) {
         float[] s = kvScratch.get();
         if (s == null || s.length < size) {
-            s = new float[Math.max(size, 4096)];
+            s = new float[grown(s, size, 4096)];
             kvScratch.set(s);
         }
         return s;
@@ -490,9 +490,19 @@ public final class Transformer {
     private float[] scratch(int size) {
         float[] s = scoreScratch.get();
         if (s == null || s.length < size) {
-            s = new float[Math.max(size, 1024)];
+            s = new float[grown(s, size, 1024)];
             scoreScratch.set(s);
         }
         return s;
+    }
+
+    /**
+     * A new length for scratch {@code old} that must hold {@code size}: at least double the old one, as the
+     * attended length grows by a token a step (or a block a prompt block), and reallocating at every step
+     * would make garbage in the token loop.
+     */
+    private static int grown(float[] old, int size, int min) {
+        long doubled = old == null ? 0 : 2L * old.length;
+        return (int) Math.min(Integer.MAX_VALUE - 8, Math.max(Math.max(size, min), doubled));
     }
 }
