@@ -158,8 +158,7 @@ public final class MatMul {
     }
 
     /**
-     * Q8_K format: {@link QuantizedRows#pairs} and {@link QuantizedRows#subSums} for packed Q4_K weights, {@link
-     * QuantizedRows#quadSums} for packed Q6_K weights.
+     * Q8_K format: {@link QuantizedRows#pairs} and {@link QuantizedRows#subSums} for packed Q4_K weights.
      */
     private static void kQuartets(QuantizedRows out, int row, int n) {
         byte[] q = out.quants;
@@ -175,10 +174,6 @@ public final class MatMul {
         for (int s = 0; s < n / 32; s++) {
             int o = row * (n / 16) + 2 * s;
             out.subSums[row * (n / 32) + s] = out.sums[o] + out.sums[o + 1];
-        }
-        for (int i = 0; i < n / 4; i++) {
-            int o = row * n + 4 * i;
-            out.quadSums[row * (n / 4) + i] = 32 * (q[o] + q[o + 1] + q[o + 2] + q[o + 3]);
         }
     }
 

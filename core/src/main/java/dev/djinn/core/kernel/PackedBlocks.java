@@ -30,9 +30,9 @@ import java.lang.foreign.ValueLayout;
  * its low 16 bits and the same of its second sub-block in its high 16 bits (nibble k at bit 4k): ggml's
  * integer lane L, pulled out by four shifts and one mask. 5.6% larger than the GGUF bytes, which unpacking
  * gives back exactly. Q6_K, per pair and super-block ({@value #Q6_K_PAIR_BLOCK_BYTES} bytes): the two rows'
- * d as floats, then per row the sixteen scales, then per row the 256 six-bit values (q + 32, 0..63) a byte
- * each in value order: one mask or shift and mask gives two values per 16-bit lane, where the GGUF layout
- * spreads each value over two arrays. 31% larger than the GGUF bytes; unpacking gives them back exactly.
+ * d as floats, then per row the sixteen scales, then per row the 256 six-bit values less 32 (signed, -32..31)
+ * a byte each in value order: an arithmetic shift of a 16-bit lane gives its high byte, so two loads a byte
+ * apart give every value with one shift, where the GGUF layout spreads each value over two arrays. 31% larger than the GGUF bytes; unpacking gives them back exactly.
  *
  * <p>Only whole groups are packed: rows past the last multiple of four stay in the GGUF layout, and Q4_0/Q8_0
  * matrices whose rows are not whole pairs of blocks (a multiple of 64 values) are not packed.
@@ -249,10 +249,10 @@ public final class PackedBlocks {
                 long lo2 = src.get(LONG, ql + 32 + l);
                 long hi = src.get(LONG, qh + l);
                 long v = q + 128L * half + l;
-                dst.set(LONG, v, (lo & LOW_NIBBLES) | (hi & TWO_BITS) << 4);
-                dst.set(LONG, v + 32, (lo2 & LOW_NIBBLES) | (hi >>> 2 & TWO_BITS) << 4);
-                dst.set(LONG, v + 64, (lo >>> 4 & LOW_NIBBLES) | (hi >>> 4 & TWO_BITS) << 4);
-                dst.set(LONG, v + 96, (lo2 >>> 4 & LOW_NIBBLES) | (hi >>> 6 & TWO_BITS) << 4);
+                dst.set(LONG, v, signedBytes((lo & LOW_NIBBLES) | (hi & TWO_BITS) << 4));
+                dst.set(LONG, v + 32, signedBytes((lo2 & LOW_NIBBLES) | (hi >>> 2 & TWO_BITS) << 4));
+                dst.set(LONG, v + 64, signedBytes((lo >>> 4 & LOW_NIBBLES) | (hi >>> 4 & TWO_BITS) << 4));
+                dst.set(LONG, v + 96, signedBytes((lo2 >>> 4 & LOW_NIBBLES) | (hi >>> 6 & TWO_BITS) << 4));
             }
         }
     }
@@ -271,10 +271,10 @@ public final class PackedBlocks {
             for (int half = 0; half < 2; half++) {
                 for (int l = 0; l < 32; l += 8) {
                     long v = q + 128L * half + l;
-                    long q1 = packed.get(LONG, v);
-                    long q2 = packed.get(LONG, v + 32);
-                    long q3 = packed.get(LONG, v + 64);
-                    long q4 = packed.get(LONG, v + 96);
+                    long q1 = unsignedBytes(packed.get(LONG, v));
+                    long q2 = unsignedBytes(packed.get(LONG, v + 32));
+                    long q3 = unsignedBytes(packed.get(LONG, v + 64));
+                    long q4 = unsignedBytes(packed.get(LONG, v + 96));
                     dst.set(LONG, blk + 64L * half + l, (q1 & LOW_NIBBLES) | (q3 & LOW_NIBBLES) << 4);
                     dst.set(LONG, blk + 64L * half + 32 + l, (q2 & LOW_NIBBLES) | (q4 & LOW_NIBBLES) << 4);
                     dst.set(LONG, blk + 128 + 32L * half + l, (q1 >>> 4 & TWO_BITS) | (q2 >>> 4 & TWO_BITS) << 2
@@ -282,6 +282,21 @@ public final class PackedBlocks {
                 }
             }
         }
+    }
+
+    private static final long HIGH_BITS = 0x8080808080808080L;
+
+    /**
+     * Eight Q6_K values (q, 0..63, a byte each) as q - 32 in signed bytes, each byte on its own: the low seven
+     * bits of q + 0x60 never carry out of the byte, and flipping the top bit adds the remaining 0x80.
+     */
+    static long signedBytes(long q) {
+        return (q + 0x6060606060606060L) ^ HIGH_BITS;
+    }
+
+    /** The inverse of {@link #signedBytes}: signed q - 32 back to q, each byte on its own. */
+    static long unsignedBytes(long s) {
+        return ((s & ~HIGH_BITS) + 0x2020202020202020L) ^ (s & HIGH_BITS);
     }
 
     /** The four nibbles at bits 0, 8, 16 and 24 of {@code n} (the rest zero) moved to bits 0, 4, 8 and 12. */

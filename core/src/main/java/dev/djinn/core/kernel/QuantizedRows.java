@@ -33,8 +33,6 @@ public final class QuantizedRows {
     final short[] pairs;
     /** Q8_K format: the sum of each 32 quantized values (a Q4_K sub-block's), for packed Q4_K's min term. */
     final int[] subSums;
-    /** Q8_K format: 32 times the sum of each 4 quantized values, for packed Q6_K's -32 offset per 32-bit lane. */
-    final int[] quadSums;
     /**
      * Q8_0 format, per pair of blocks: eight times the sum of the activations each 32-bit lane of the Q4_0
      * pair kernel multiplies, so that kernel subtracts Q4_0's +8 offset per lane (see {@code VectorKernels}).
@@ -73,7 +71,6 @@ public final class QuantizedRows {
         this.pairs = new short[cols * capacity];
         this.laneSums = new int[(cols / 8) * capacity];
         this.subSums = new int[(cols / 32) * capacity];
-        this.quadSums = new int[(cols / 4) * capacity];
         this.pairDx = new float[(cols / 8) * capacity];
         this.groupSums = new float[(cols / 32) * capacity];
         this.gemmRows = new int[capacity];

@@ -1065,21 +1065,19 @@ final class VectorKernels extends ScalarKernels {
     /**
      * Two rows of a packed Q6_K group ({@link PackedBlocks}) times activation row {@code row}: per row exactly
      * {@link #dotQ6_KWide}'s arithmetic (ggml's AVX2 lanes), so the same bits. Each 32-bit lane holds four
-     * values (q + 32) a byte each; a mask and a shift with a mask give values 0, 2 and 1, 3 in its 16-bit
-     * halves, which multiply the even and odd activations ({@link QuantizedRows#wide}), and the halves' sum
-     * less 32 times the activations' ({@link QuantizedRows#quadSums}) is ggml's integer lane, times the scale
-     * of its 16 values.
+     * values (q - 32, signed) a byte each; an arithmetic shift right by 8 of the 16-bit lanes of a load at the
+     * run gives values 1 and 3, of a load one byte earlier values 0 and 2 (as for packed Q8_0), which multiply
+     * the odd and even activations ({@link QuantizedRows#wide}), and the halves' sum is ggml's integer lane,
+     * times the scale of its 16 values.
      */
     @Override
     public void dotQ6_KPacked(MemorySegment packed, long groupOff, int firstRow, QuantizedRows x, int row, float[] out,
                               int outOff) {
         int blocks = x.cols / 256;
         short[] wide = x.wide;
-        int[] quadSums = x.quadSums;
         float[] xd = x.scales;
         int xo = row * x.cols;
         int xdo = row * blocks;
-        int xqo = row * (x.cols / 4);
         long scalesA = PackedBlocks.Q6_K_SCALES;
         long quantsA = PackedBlocks.Q6_K_QUANTS;
         long rowPair = PackedBlocks.kPairBlock(groupOff, PackedBlocks.Q6_K_PAIR_BLOCK_BYTES, blocks, firstRow, 0);
@@ -1099,22 +1097,21 @@ final class VectorKernels extends ScalarKernels {
                     int e = xo + 256 * b + 32 * run;
                     ShortVector even = ShortVector.fromArray(QS, wide, e);
                     ShortVector odd = ShortVector.fromArray(QS, wide, e + 16);
-                    IntVector offset = IntVector.fromArray(QI, quadSums, xqo + 64 * b + 8 * run);
                     jdk.incubator.vector.VectorShuffle<Integer> pair = k == 0 ? SCALES_0 : k == 1 ? SCALES_1 : k == 2 ? SCALES_2 : SCALES_3;
 
-                    IntVector v = IntVector.fromMemorySegment(QI, packed, sb + quantsA + 32L * run, LE);
-                    IntVector pi = v.and(0x00FF00FF).reinterpretAsShorts().mul(even)
-                            .add(v.lanewise(VectorOperators.LSHR, 8).and(0x00FF00FF).reinterpretAsShorts().mul(odd))
+                    long a = sb + quantsA + 32L * run;
+                    IntVector pi = ShortVector.fromMemorySegment(QS, packed, a - 1, LE).lanewise(VectorOperators.ASHR, 8).mul(even)
+                            .add(ShortVector.fromMemorySegment(QS, packed, a, LE).lanewise(VectorOperators.ASHR, 8).mul(odd))
                             .reinterpretAsInts();
                     isumA = isumA.add(pi.add(pi.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16)
-                            .sub(offset).mul(scA.rearrange(pair)));
+                            .mul(scA.rearrange(pair)));
 
-                    v = IntVector.fromMemorySegment(QI, packed, sb + quantsA + 256 + 32L * run, LE);
-                    pi = v.and(0x00FF00FF).reinterpretAsShorts().mul(even)
-                            .add(v.lanewise(VectorOperators.LSHR, 8).and(0x00FF00FF).reinterpretAsShorts().mul(odd))
+                    a += 256;
+                    pi = ShortVector.fromMemorySegment(QS, packed, a - 1, LE).lanewise(VectorOperators.ASHR, 8).mul(even)
+                            .add(ShortVector.fromMemorySegment(QS, packed, a, LE).lanewise(VectorOperators.ASHR, 8).mul(odd))
                             .reinterpretAsInts();
                     isumB = isumB.add(pi.add(pi.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16)
-                            .sub(offset).mul(scB.rearrange(pair)));
+                            .mul(scB.rearrange(pair)));
                 }
             }
             float dx = xd[xdo + b];
@@ -1670,8 +1667,8 @@ final class VectorKernels extends ScalarKernels {
                 IntVector v = IntVector.fromMemorySegment(QI, packed, q + 32L * run, LE);
                 int o = wo + 256 * b + 32 * run;
                 for (int m = 0; m < 4; m++) {
-                    ((FloatVector) v.lanewise(VectorOperators.LSHR, 8 * m).and(0xFF).sub(32).convert(VectorOperators.I2F, 0))
-                            .mul(scale).intoArray(tile, o + 8 * m);
+                    ((FloatVector) v.lanewise(VectorOperators.LSHL, 24 - 8 * m).lanewise(VectorOperators.ASHR, 24)
+                            .convert(VectorOperators.I2F, 0)).mul(scale).intoArray(tile, o + 8 * m);
                 }
             }
         }
