@@ -204,8 +204,8 @@ public interface Kernels {
     /** {@code out[i] = (x[i] * scale) * w[i]}: the second half of an RMS norm. */
     void scaleMul(float[] x, int xOff, float scale, float[] w, float[] out, int outOff, int n);
 
-    /** {@code gate[i] = silu(gate[i]) * up[i]} with silu(g) = g / (1 + e^-g). */
-    void siluMul(float[] gate, float[] up, int n);
+    /** {@code gate[i] = silu(gate[i]) * up[i]} for off &lt;= i &lt; off + n, with silu(g) = g / (1 + e^-g). */
+    void siluMul(float[] gate, float[] up, int off, int n);
 
     /** {@code s[i] = e^(s[i] - max)} for off &lt;= i &lt; off + n; returns their sum (in double, as ggml's softmax). */
     double expShift(float[] s, int off, int n, float max);

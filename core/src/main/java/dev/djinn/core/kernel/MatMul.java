@@ -54,7 +54,6 @@ public final class MatMul {
      * in {@code prompt} (may be null) are multiplied with the matrix-matrix kernel, the others one by one.
      */
     public void prepare(ActivationFormat format, float[] x, int rows, boolean[] prompt, QuantizedRows out) {
-        int n = out.cols;
         if (rows > out.capacity) {
             throw new IllegalArgumentException("batch of " + rows + " exceeds capacity " + out.capacity);
         }
@@ -69,7 +68,41 @@ public final class MatMul {
                 out.dotRows[out.dotCount++] = r;
             }
         }
-        for (int r = 0; r < rows; r++) {
+        prepFormat = format;
+        prepX = x;
+        prepPrompt = prompt;
+        prepOut = out;
+        if (rows > 1) {
+            // a prompt's or a batch's rows convert in parallel (one row: too little work to split)
+            pool.parallelFor(rows, 1, prepareTask);
+        } else {
+            prepareRows(0, rows);
+        }
+        prepX = null;
+        prepPrompt = null;
+        prepOut = null;
+        if (format == ActivationFormat.Q8_0 && out.dotCount >= MIN_GEMM_DOTS) {
+            for (int i = 0; i < out.dotCount; i++) {
+                kernels.prepareGemmDots(out, out.dotRows[i]);
+            }
+        }
+    }
+
+    // the conversion being run; fields instead of a capturing lambda so a dispatch allocates nothing
+    private ActivationFormat prepFormat;
+    private float[] prepX;
+    private boolean[] prepPrompt;
+    private QuantizedRows prepOut;
+    private final ComputePool.RangeTask prepareTask = this::prepareRows;
+
+    /** Rows [from, to) of the conversion {@link #prepare} set up; each row writes only its own parts. */
+    private void prepareRows(int from, int to) {
+        ActivationFormat format = prepFormat;
+        float[] x = prepX;
+        boolean[] prompt = prepPrompt;
+        QuantizedRows out = prepOut;
+        int n = out.cols;
+        for (int r = from; r < to; r++) {
             int off = r * n;
             switch (format) {
                 case F32 -> System.arraycopy(x, off, out.values, off, n);
@@ -98,11 +131,6 @@ public final class MatMul {
                         kernels.prepareKQuantGemm(out, r);
                     }
                 }
-            }
-        }
-        if (format == ActivationFormat.Q8_0 && out.dotCount >= MIN_GEMM_DOTS) {
-            for (int i = 0; i < out.dotCount; i++) {
-                kernels.prepareGemmDots(out, out.dotRows[i]);
             }
         }
     }

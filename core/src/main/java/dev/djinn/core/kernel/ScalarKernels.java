@@ -368,8 +368,8 @@ public class ScalarKernels implements Kernels {
     }
 
     @Override
-    public void siluMul(float[] gate, float[] up, int n) {
-        for (int i = 0; i < n; i++) {
+    public void siluMul(float[] gate, float[] up, int off, int n) {
+        for (int i = off; i < off + n; i++) {
             float g = gate[i];
             gate[i] = (float) (g / (1.0 + Math.exp(-g))) * up[i];
         }

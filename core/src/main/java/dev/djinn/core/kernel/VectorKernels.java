@@ -1359,14 +1359,14 @@ final class VectorKernels extends ScalarKernels {
     }
 
     @Override
-    public void siluMul(float[] gate, float[] up, int n) {
-        int i = 0;
-        for (int bound = FS.loopBound(n); i < bound; i += LANES) {
+    public void siluMul(float[] gate, float[] up, int off, int n) {
+        int i = off;
+        for (int bound = off + FS.loopBound(n); i < bound; i += LANES) {
             FloatVector g = FloatVector.fromArray(FS, gate, i);
             FloatVector e = exp(g.neg());
             g.div(e.add(1f)).mul(FloatVector.fromArray(FS, up, i)).intoArray(gate, i);
         }
-        for (; i < n; i++) {
+        for (; i < off + n; i++) {
             float g = gate[i];
             gate[i] = (float) (g / (1.0 + Math.exp(-g))) * up[i];
         }

@@ -67,6 +67,7 @@ public final class Transformer {
     private Batch jobBatch;
     private int jobLayer;
     private final dev.djinn.core.kernel.ComputePool.RangeTask attentionTask = this::attentionRange;
+    private final dev.djinn.core.kernel.ComputePool.RangeTask siluTask = this::siluRange;
 
     public Transformer(ModelConfig cfg, ModelWeights weights, MatMul matmul, int maxBatch) {
         this.cfg = cfg;
@@ -200,10 +201,24 @@ public final class Transformer {
         // feed-forward (SwiGLU)
         rmsNorm(x, xb, lw.ffnNorm(), n, dim);
         multiplyShared(gateUpWeights[local], xb, n, batch.promptFlags(), gateUpOut, gateUpStrides);
-        kernels.siluMul(hb, hb2, n * cfg.ffnDim());
+        siluRows(n);
         matmul.prepare(ActivationFormat.forWeights(lw.down().type()), hb, n, batch.promptFlags(), ffnInput);
         matmul.multiply(lw.down(), ffnInput, xb, dim);
         kernels.add(x, xb, n * dim);
+    }
+
+    /** SwiGLU's {@code hb = silu(hb) * hb2} over {@code n} rows: a prompt's or a batch's rows in parallel. */
+    private void siluRows(int n) {
+        if (n > 1) {
+            matmul.pool().parallelFor(n, 1, siluTask);
+        } else {
+            siluRange(0, n);
+        }
+    }
+
+    private void siluRange(int from, int to) {
+        int ffn = cfg.ffnDim();
+        kernels.siluMul(hb, hb2, from * ffn, (to - from) * ffn);
     }
 
     /** Multiplies weights sharing input {@code in}: fused when they take the same activation format. */

@@ -397,10 +397,17 @@ class KernelsTest {
         float[] g = randomFloats(n, 4f);
         float[] up = randomFloats(n, 1f);
         float[] got = g.clone();
-        kernels.siluMul(got, up, n);
+        kernels.siluMul(got, up, 0, n);
         for (int i = 0; i < n; i++) {
             double want = g[i] / (1 + Math.exp(-g[i])) * up[i];
             assertThat((double) got[i]).isCloseTo(want, within(3e-7 * Math.abs(want) + 1e-30));
+        }
+        // a row of a batch (its start and length multiples of every vector width): the same values there, nothing
+        // outside it touched
+        float[] part = g.clone();
+        kernels.siluMul(part, up, 96, 512);
+        for (int i = 0; i < n; i++) {
+            assertThat(part[i]).isEqualTo(i >= 96 && i < 608 ? got[i] : g[i]);
         }
         float[] s = randomFloats(n, 20f);
         float max = Float.NEGATIVE_INFINITY;
