@@ -139,8 +139,9 @@ public interface Kernels {
     }
 
     /**
-     * Whether a packed kernel ({@link #dotQ4_0Packed}, {@link #dotQ8_0Packed}, {@link #dotQ4_KPacked}, {@link #dotQ6_KPacked}) is
-     * implemented for {@code type}: then matrices of that type are worth packing (see {@link PackedBlocks}).
+     * Whether a packed kernel ({@link #dotQ4_0Packed}, {@link #dotQ8_0Packed}, {@link #dotQ4_KPacked},
+     * {@link #dotQ6_KPacked}) is implemented for {@code type}: then matrices of that type are worth packing (see
+     * {@link PackedBlocks}).
      */
     default boolean packs(dev.djinn.core.tensor.GgmlType type) {
         return false;

@@ -20,8 +20,8 @@ import java.lang.foreign.ValueLayout;
  * (a scale before every block) needs blends or unaligned loads and two scalar conversions per row and pair.
  * Converting the halves once here rather than in every kernel pass made the Q4_0 matrix-vector kernel about
  * 15% faster for 11% more bytes (80 per 72: the kernel is bound by arithmetic, not by memory); Q8_0's units
- * are one block so that its kernel, a block a step, walks them at a constant stride (C2 then checks the bounds
- * once per call rather than per load), for 6% more bytes (72 per 68).
+ * are one block so that its kernel, a block a step, walks them at a constant stride (C2 then hoists most of
+ * the bounds checks out of its loop), for 6% more bytes (72 per 68).
  *
  * <p>Q4_K, per pair and super-block
  * ({@value #Q4_K_PAIR_BLOCK_BYTES} bytes): the two rows' d and dmin as floats (d0, dmin0, d1, dmin1), then per
@@ -32,7 +32,8 @@ import java.lang.foreign.ValueLayout;
  * gives back exactly. Q6_K, per pair and super-block ({@value #Q6_K_PAIR_BLOCK_BYTES} bytes): the two rows'
  * d as floats, then per row the sixteen scales, then per row the 256 six-bit values less 32 (signed, -32..31)
  * a byte each in value order: an arithmetic shift of a 16-bit lane gives its high byte, so two loads a byte
- * apart give every value with one shift, where the GGUF layout spreads each value over two arrays. 31% larger than the GGUF bytes; unpacking gives them back exactly.
+ * apart give every value with one shift, where the GGUF layout spreads each value over two arrays. 31% larger
+ * than the GGUF bytes; unpacking gives them back exactly.
  *
  * <p>Only whole groups are packed: rows past the last multiple of four stay in the GGUF layout, and Q4_0/Q8_0
  * matrices whose rows are not whole pairs of blocks (a multiple of 64 values) are not packed.
