@@ -345,9 +345,10 @@ public final class PackedBlocks {
      */
     public static void unpackRows(Tensor t, int from, int rows, MemorySegment dst) {
         MemorySegment packed = t.packed();
+        GgmlType type = t.type();
         long rowBytes = t.rowBytes();
-        int block = t.type().typeSize();
-        int quants = quantBytes(t.type());
+        int block = type.typeSize();
+        int quants = quantBytes(type);
         int packedRows = packedRows(t);
         for (int i = 0; i < rows; i++) {
             int r = from + i;
@@ -358,15 +359,14 @@ public final class PackedBlocks {
             }
             long group = (r / GROUP_ROWS) * groupBytes(t);
             int k = r % GROUP_ROWS;
-            if (t.type() == GgmlType.Q4_K) {
+            if (type == GgmlType.Q4_K) {
                 unpackQ4_KRow(t, group, k, dst, row);
                 continue;
             }
-            if (t.type() == GgmlType.Q6_K) {
+            if (type == GgmlType.Q6_K) {
                 unpackQ6_KRow(t, group, k, dst, row);
                 continue;
             }
-            GgmlType type = t.type();
             int unitBlocks = unitBlocks(type);
             int units = t.cols() / 32 / unitBlocks;
             int j = k % 2;

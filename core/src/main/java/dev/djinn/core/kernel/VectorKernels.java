@@ -519,9 +519,8 @@ final class VectorKernels extends ScalarKernels {
         int xo = row * x.cols;
         int xdo = row * blocks;
         // the row pair's run: per block the two rows' scales (A, B), A's 32 quants, B's 32
-        long base = groupOff + (firstRow / 2) * (long) blocks * Q8_0_UNIT_BYTES;
+        long u = groupOff + (firstRow / 2) * (long) blocks * Q8_0_UNIT_BYTES;
         FloatVector acc0 = FloatVector.zero(QF), acc1 = acc0;
-        long u = base;
         for (int b = 0; b < blocks; b++, u += Q8_0_UNIT_BYTES) {
             int q = xo + 32 * b;
             float dx = xd[xdo + b];
