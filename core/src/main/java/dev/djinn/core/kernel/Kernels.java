@@ -88,12 +88,15 @@ public interface Kernels {
      * rows {@code ts[0 .. count)} of {@code x} (Q8_K, prepared by {@link #prepareKQuantGemm}), into
      * {@code out[t * outStride + outCol + r]}. Each block's integer sum is exact, as in ggml's integer kernels,
      * while each weight block is decoded once and reused across tokens; every output is computed in the same
-     * order whatever the tile it falls in. The default is the dot kernel row by row.
+     * order whatever the tile it falls in. The rows {@code floatTs[0 .. floatCount)} (prompt rows, prepared by
+     * {@link #prepareKQuantFloatGemm}; only where {@link #kQuantPromptsAsFloat}) are multiplied in floats with
+     * the same decoded block, dequantized. The default is the dot kernel row by row.
      */
     default void gemmKQuant(dev.djinn.core.tensor.GgmlType type, MemorySegment w, long wOff, long rowBytes, int rows,
-                            QuantizedRows x, int[] ts, int count, float[] out, int outStride, int outCol) {
-        for (int i = 0; i < count; i++) {
-            int t = ts[i];
+                            QuantizedRows x, int[] ts, int count, int[] floatTs, int floatCount, float[] out,
+                            int outStride, int outCol) {
+        for (int i = 0; i < count + floatCount; i++) {
+            int t = i < count ? ts[i] : floatTs[i - count];
             for (int r = 0; r < rows; r++) {
                 long off = wOff + r * rowBytes;
                 out[t * outStride + outCol + r] = switch (type) {
@@ -112,8 +115,24 @@ public interface Kernels {
      * the type.
      */
     default void gemmKQuantPacked(dev.djinn.core.tensor.GgmlType type, MemorySegment packed, long groupOff, int rows,
-                                  QuantizedRows x, int[] ts, int count, float[] out, int outStride, int outCol) {
+                                  QuantizedRows x, int[] ts, int count, int[] floatTs, int floatCount, float[] out,
+                                  int outStride, int outCol) {
         throw new UnsupportedOperationException(name() + " has no packed K-quant kernel");
+    }
+
+    /**
+     * Whether prompt rows times Q4_K, Q5_K and Q6_K weights go through {@link #gemmKQuant}'s float rows: weights
+     * dequantized to floats, activations the Q8_K values times their scales (as the prompt rows of Q4_0 and
+     * Q8_0 weights go through {@link #gemm}), without the integer path's per-block scaling and min pass.
+     * Prompt rows need not match the dot kernel bit for bit: only generated rows share a step with other
+     * requests.
+     */
+    default boolean kQuantPromptsAsFloat() {
+        return false;
+    }
+
+    /** Prepares prompt row {@code row} of {@code x} (Q8_K) for {@link #gemmKQuant}'s float rows. */
+    default void prepareKQuantFloatGemm(QuantizedRows x, int row) {
     }
 
     /** Prepares row {@code row} of {@code x} (Q8_K) for {@link #gemmKQuant}. */

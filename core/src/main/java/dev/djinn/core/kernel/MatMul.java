@@ -127,7 +127,10 @@ public final class MatMul {
                         kQuartets(out, r, n);
                     }
                     // prompt rows, and generated rows when several may share the K-quant GEMM (see rowsOf)
-                    if ((prompt != null && prompt[r]) || out.dotCount >= MIN_BATCHED_DOTS) {
+                    boolean promptRow = prompt != null && prompt[r];
+                    if (promptRow && kernels.kQuantPromptsAsFloat()) {
+                        kernels.prepareKQuantFloatGemm(out, r);
+                    } else if (promptRow || out.dotCount >= MIN_BATCHED_DOTS) {
                         kernels.prepareKQuantGemm(out, r);
                     }
                 }
@@ -318,16 +321,20 @@ public final class MatMul {
             // packed K-quant rows: a few generated rows go faster through the packed matrix-vector kernel
             shared &= w.packed() == null || x.dotCount > MAX_PACKED_K_DOTS;
             if (x.gemmCount > 0 || shared) {
-                int[] ts = shared ? x.allRows : x.gemmRows;
-                int count = shared ? x.rows : x.gemmCount;
+                // prompt rows in floats where the kernels do that, generated rows sharing the GEMM in integers
+                boolean floats = kernels.kQuantPromptsAsFloat();
+                int[] ts = floats ? x.dotRows : shared ? x.allRows : x.gemmRows;
+                int count = floats ? (shared ? x.dotCount : 0) : shared ? x.rows : x.gemmCount;
+                int floatCount = floats ? x.gemmCount : 0;
                 for (int r = from; r < to; r += GEMM_TILE_ROWS) {
                     int n = Math.min(GEMM_TILE_ROWS, to - r);
                     if (wholePackedGroups(w, r, n)) {
                         long group = PackedBlocks.groupBytes(w) * (r / PackedBlocks.GROUP_ROWS);
-                        kernels.gemmKQuantPacked(w.type(), w.packed(), group, n, x, ts, count, out, stride, r);
+                        kernels.gemmKQuantPacked(w.type(), w.packed(), group, n, x, ts, count, x.gemmRows, floatCount,
+                                out, stride, r);
                     } else {
                         kernels.gemmKQuant(w.type(), ggufRows(w, r, n), ggufOffset(w, r), w.rowBytes(), n, x, ts, count,
-                                out, stride, r);
+                                x.gemmRows, floatCount, out, stride, r);
                     }
                 }
                 if (shared) {

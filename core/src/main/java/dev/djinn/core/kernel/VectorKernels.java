@@ -1512,10 +1512,11 @@ final class VectorKernels extends ScalarKernels {
 
     @Override
     public void gemmKQuant(dev.djinn.core.tensor.GgmlType type, MemorySegment w, long wOff, long rowBytes, int rows,
-                           QuantizedRows x, int[] ts, int count, float[] out, int outStride, int outCol) {
+                           QuantizedRows x, int[] ts, int count, int[] floatTs, int floatCount, float[] out,
+                           int outStride, int outCol) {
         boolean q4k = type == dev.djinn.core.tensor.GgmlType.Q4_K;
         if (!q4k && type != dev.djinn.core.tensor.GgmlType.Q6_K) {
-            super.gemmKQuant(type, w, wOff, rowBytes, rows, x, ts, count, out, outStride, outCol);
+            super.gemmKQuant(type, w, wOff, rowBytes, rows, x, ts, count, floatTs, floatCount, out, outStride, outCol);
             return;
         }
         int n = x.cols;
@@ -1536,6 +1537,7 @@ final class VectorKernels extends ScalarKernels {
             }
         }
         kQuantTile(q4k, tile, rows, x, ts, count, out, outStride, outCol);
+        floatRows(q4k, tile, rows, x, floatTs, floatCount, out, outStride, outCol);
     }
 
     /**
@@ -1544,7 +1546,8 @@ final class VectorKernels extends ScalarKernels {
      */
     @Override
     public void gemmKQuantPacked(dev.djinn.core.tensor.GgmlType type, MemorySegment packed, long groupOff, int rows,
-                                 QuantizedRows x, int[] ts, int count, float[] out, int outStride, int outCol) {
+                                 QuantizedRows x, int[] ts, int count, int[] floatTs, int floatCount, float[] out,
+                                 int outStride, int outCol) {
         boolean q4k = type == dev.djinn.core.tensor.GgmlType.Q4_K;
         int n = x.cols;
         int blocks = n / 256;
@@ -1563,6 +1566,61 @@ final class VectorKernels extends ScalarKernels {
             }
         }
         kQuantTile(q4k, tile, rows, x, ts, count, out, outStride, outCol);
+        floatRows(q4k, tile, rows, x, floatTs, floatCount, out, outStride, outCol);
+    }
+
+    @Override
+    public boolean kQuantPromptsAsFloat() {
+        return QL >= 8; // a d per block of 256 in the tile (narrower lanes split Q6_K blocks into spans)
+    }
+
+    @Override
+    public void prepareKQuantFloatGemm(QuantizedRows x, int row) {
+        int n = x.cols;
+        int base = row * n;
+        for (int g = 0; g < n; g += 32) {
+            float d = x.scales[row * (n / 256) + g / 256];
+            for (int p = 0; p < 32; p++) {
+                x.values[base + g + p] = x.quants[base + g + KQ_ORDER[p]] * d;
+            }
+        }
+    }
+
+    /**
+     * The float rows of {@link #gemmKQuant}: the tile (integer scale times quant per value, d per block, for
+     * Q4_K dmin and the mins) dequantized in place, then {@link #gemm}. The tile's integer form is gone after.
+     */
+    private void floatRows(boolean q4k, float[] tile, int rows, QuantizedRows x, int[] floatTs, int floatCount,
+                           float[] out, int outStride, int outCol) {
+        if (floatCount == 0) {
+            return;
+        }
+        int n = x.cols;
+        int blocks = n / 256;
+        int dOff = rows * n;
+        int dminOff = dOff + rows * blocks;
+        int minOff = dminOff + rows * blocks;
+        for (int r = 0; r < rows; r++) {
+            for (int b = 0; b < blocks; b++) {
+                float d = tile[dOff + r * blocks + b];
+                int o = r * n + 256 * b;
+                if (q4k) {
+                    float dmin = tile[dminOff + rows * b + r];
+                    for (int j = 0; j < 8; j++) {
+                        // sub-block j's values sit at o + 32j (in the tile's order); its min as decodeQ4KTile stores it
+                        float m = dmin * tile[minOff + rows * (8 * b + (j % 2) * 4 + j / 2) + r];
+                        for (int i = o + 32 * j; i < o + 32 * j + 32; i += QL) {
+                            FloatVector.fromArray(QF, tile, i).mul(d).sub(m).intoArray(tile, i);
+                        }
+                    }
+                } else {
+                    for (int i = o; i < o + 256; i += QL) {
+                        FloatVector.fromArray(QF, tile, i).mul(d).intoArray(tile, i);
+                    }
+                }
+            }
+        }
+        gemm(tile, rows, x.values, floatTs, floatCount, n, out, outStride, outCol);
     }
 
     private static float[] kQuantTileArray(boolean q4k, int rows, int n) {

@@ -349,8 +349,9 @@ class KernelsTest {
                 for (int r = 0; r < rows; r++) {
                     float dot = mm.dotRow(t, r, alone, 0);
                     assertThat(out[b * rows + r]).as("%s token %d row %d alone", type, b, r).isEqualTo(one[r]);
-                    // both sum exact integer block products: they differ only in the float rounding of the scaling,
-                    // a few ulps of the products' magnitude (the random rows cancel heavily)
+                    // prompt rows multiply dequantized floats (where the kernels do, see kQuantPromptsAsFloat), the
+                    // dot kernel exact integer block products: they differ by float rounding, a few ulps of the
+                    // products' magnitude (the random rows cancel heavily)
                     Dequantizer.dequantize(type, w, r * rowBytes, wf, 0, n);
                     double abs = 0;
                     for (int i = 0; i < n; i++) {
