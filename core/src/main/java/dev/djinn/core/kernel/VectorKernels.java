@@ -2023,11 +2023,68 @@ final class VectorKernels extends ScalarKernels {
             return;
         }
         int pairs = n / 64;
+        if (QI.length() == 8) {
+            q4_0PairsForGemm(packed, PackedBlocks.unit(type, groupOff, pairs, k, 0), half, pairs, dst, dstOff);
+            return;
+        }
         for (int p = 0; p < pairs; p++) {
             long base = PackedBlocks.unit(type, groupOff, pairs, k, p);
             long quants = base + PackedBlocks.SCALE_BYTES + 32L * half;
             q4_0BlockForGemm(packed, quants, packed.get(F32, base + 8L * half), dst, dstOff + 64 * p);
             q4_0BlockForGemm(packed, quants + 16, packed.get(F32, base + 8L * half + 4), dst, dstOff + 64 * p + 32);
+        }
+    }
+
+    /** For {@link #q4_0PairsForGemm}: a block's four lanes in both halves (block 0 of the load, then block 1). */
+    private static final jdk.incubator.vector.VectorShuffle<Integer> BLOCK0_TWICE =
+            jdk.incubator.vector.VectorShuffle.fromValues(IntVector.SPECIES_256, 0, 1, 2, 3, 0, 1, 2, 3);
+    private static final jdk.incubator.vector.VectorShuffle<Integer> BLOCK1_TWICE =
+            jdk.incubator.vector.VectorShuffle.fromValues(IntVector.SPECIES_256, 4, 5, 6, 7, 4, 5, 6, 7);
+    /**
+     * Shift counts taking, from a block's lanes in both halves, the nibbles {@link #q4_0BlockForGemm} stores at
+     * eight consecutive places: nibbles 0 and 2 (places 0-7), 4 and 6 (8-15), 1 and 3 (16-23), 5 and 7 (24-31).
+     */
+    private static final int[] NIBBLE_SHIFTS = {0, 0, 0, 0, 8, 8, 8, 8, 16, 16, 16, 16, 24, 24, 24, 24,
+            4, 4, 4, 4, 12, 12, 12, 12, 20, 20, 20, 20, 28, 28, 28, 28};
+
+    /**
+     * {@link #q4_0BlockForGemm} for a packed row of {@code pairs} pairs of blocks (its run starting at unit
+     * {@code unit}, the row its {@code half}), 256-bit lanes: each block's lanes sit in both halves of a
+     * vector, so one variable shift yields eight values for consecutive places and each store is whole; and
+     * {@code (q - 8) * d} is one multiply-add, {@code q * d + (-8 d)} (exact {@code -8 d}, one rounding of the
+     * exact product: the same float).
+     */
+    private static void q4_0PairsForGemm(MemorySegment packed, long unit, int half, int pairs, float[] dst, int o) {
+        IntVector s0 = IntVector.fromArray(QI, NIBBLE_SHIFTS, 0);
+        IntVector s1 = IntVector.fromArray(QI, NIBBLE_SHIFTS, 8);
+        IntVector s2 = IntVector.fromArray(QI, NIBBLE_SHIFTS, 16);
+        IntVector s3 = IntVector.fromArray(QI, NIBBLE_SHIFTS, 24);
+        for (int p = 0; p < pairs; p++, unit += Q4_0_PAIR_BYTES, o += 64) {
+            IntVector v = IntVector.fromMemorySegment(QI, packed, unit + PackedBlocks.SCALE_BYTES + 32L * half, LE);
+            float d0 = packed.get(F32, unit + 8L * half);
+            float d1 = packed.get(F32, unit + 8L * half + 4);
+            IntVector b = v.rearrange(BLOCK0_TWICE);
+            FloatVector d = FloatVector.broadcast(QF, d0);
+            FloatVector m = FloatVector.broadcast(QF, -8f * d0);
+            ((FloatVector) b.lanewise(VectorOperators.LSHR, s0).and(0xF).convert(VectorOperators.I2F, 0)).fma(d, m)
+                    .intoArray(dst, o);
+            ((FloatVector) b.lanewise(VectorOperators.LSHR, s1).and(0xF).convert(VectorOperators.I2F, 0)).fma(d, m)
+                    .intoArray(dst, o + 8);
+            ((FloatVector) b.lanewise(VectorOperators.LSHR, s2).and(0xF).convert(VectorOperators.I2F, 0)).fma(d, m)
+                    .intoArray(dst, o + 16);
+            ((FloatVector) b.lanewise(VectorOperators.LSHR, s3).and(0xF).convert(VectorOperators.I2F, 0)).fma(d, m)
+                    .intoArray(dst, o + 24);
+            b = v.rearrange(BLOCK1_TWICE);
+            d = FloatVector.broadcast(QF, d1);
+            m = FloatVector.broadcast(QF, -8f * d1);
+            ((FloatVector) b.lanewise(VectorOperators.LSHR, s0).and(0xF).convert(VectorOperators.I2F, 0)).fma(d, m)
+                    .intoArray(dst, o + 32);
+            ((FloatVector) b.lanewise(VectorOperators.LSHR, s1).and(0xF).convert(VectorOperators.I2F, 0)).fma(d, m)
+                    .intoArray(dst, o + 40);
+            ((FloatVector) b.lanewise(VectorOperators.LSHR, s2).and(0xF).convert(VectorOperators.I2F, 0)).fma(d, m)
+                    .intoArray(dst, o + 48);
+            ((FloatVector) b.lanewise(VectorOperators.LSHR, s3).and(0xF).convert(VectorOperators.I2F, 0)).fma(d, m)
+                    .intoArray(dst, o + 56);
         }
     }
 
