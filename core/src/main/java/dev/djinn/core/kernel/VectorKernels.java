@@ -2016,6 +2016,10 @@ final class VectorKernels extends ScalarKernels {
         }
         int half = k % 2;
         if (q8) {
+            if (QI.length() == 8) {
+                q8_0BlocksForGemm(packed, PackedBlocks.unit(type, groupOff, n / 32, k, 0), half, n / 32, dst, dstOff);
+                return;
+            }
             for (int b = 0; b < n / 32; b++) {
                 long u = PackedBlocks.unit(type, groupOff, n / 32, k, b);
                 q8_0BlockForGemm(packed, u + 8 + 32L * half, packed.get(F32, u + 4L * half), dst, dstOff + 32 * b);
@@ -2032,6 +2036,34 @@ final class VectorKernels extends ScalarKernels {
             long quants = base + PackedBlocks.SCALE_BYTES + 32L * half;
             q4_0BlockForGemm(packed, quants, packed.get(F32, base + 8L * half), dst, dstOff + 64 * p);
             q4_0BlockForGemm(packed, quants + 16, packed.get(F32, base + 8L * half + 4), dst, dstOff + 64 * p + 32);
+        }
+    }
+
+    /** Left shifts putting byte k of each lane (low half) and byte k + 1 (high half) at the top, k = 0 and 2. */
+    private static final int[] BYTE_SHIFTS = {24, 24, 24, 24, 16, 16, 16, 16, 8, 8, 8, 8, 0, 0, 0, 0};
+
+    /**
+     * {@link #q8_0BlockForGemm} for a packed row of {@code blocks} blocks (its run from unit {@code unit}, the row
+     * its {@code half}), 256-bit lanes: each half of a block (four lanes) sits in both halves of a vector, so one
+     * variable shift and one arithmetic shift give eight values bound for consecutive places (bytes k and k + 1
+     * of the four lanes), stored whole.
+     */
+    private static void q8_0BlocksForGemm(MemorySegment packed, long unit, int half, int blocks, float[] dst, int o) {
+        IntVector s0 = IntVector.fromArray(QI, BYTE_SHIFTS, 0);
+        IntVector s1 = IntVector.fromArray(QI, BYTE_SHIFTS, 8);
+        for (int b = 0; b < blocks; b++, unit += Q8_0_UNIT_BYTES, o += 32) {
+            IntVector v = IntVector.fromMemorySegment(QI, packed, unit + 8 + 32L * half, LE);
+            FloatVector d = FloatVector.broadcast(QF, packed.get(F32, unit + 4L * half));
+            IntVector h = v.rearrange(BLOCK0_TWICE);
+            ((FloatVector) h.lanewise(VectorOperators.LSHL, s0).lanewise(VectorOperators.ASHR, 24)
+                    .convert(VectorOperators.I2F, 0)).mul(d).intoArray(dst, o);
+            ((FloatVector) h.lanewise(VectorOperators.LSHL, s1).lanewise(VectorOperators.ASHR, 24)
+                    .convert(VectorOperators.I2F, 0)).mul(d).intoArray(dst, o + 8);
+            h = v.rearrange(BLOCK1_TWICE);
+            ((FloatVector) h.lanewise(VectorOperators.LSHL, s0).lanewise(VectorOperators.ASHR, 24)
+                    .convert(VectorOperators.I2F, 0)).mul(d).intoArray(dst, o + 16);
+            ((FloatVector) h.lanewise(VectorOperators.LSHL, s1).lanewise(VectorOperators.ASHR, 24)
+                    .convert(VectorOperators.I2F, 0)).mul(d).intoArray(dst, o + 24);
         }
     }
 
