@@ -121,7 +121,7 @@ public interface Kernels {
     }
 
     /**
-     * Whether prompt rows times Q4_K, Q5_K and Q6_K weights go through {@link #gemmKQuant}'s float rows: weights
+     * Whether prompt rows times Q4_K and Q6_K weights go through {@link #gemmKQuant}'s float rows: weights
      * dequantized to floats, activations the Q8_K values times their scales (as the prompt rows of Q4_0 and
      * Q8_0 weights go through {@link #gemm}), without the integer path's per-block scaling and min pass.
      * Prompt rows need not match the dot kernel bit for bit: only generated rows share a step with other
