@@ -110,13 +110,15 @@ public final class MatMul {
                 case BF16 -> kernels.roundBF16(x, off, out.values, off, n);
                 case Q8_0 -> {
                     kernels.quantizeQ8_0(x, off, n, out.quants, off, out.scales, r * (n / 32));
-                    widen(out, off, n);
-                    pairUp(out, off, n);
-                    blockSums(out, r, n);
-                    laneSums(out, r, n);
-                    pairScales(out, r, n);
                     if (prompt != null && prompt[r]) {
+                        // Q8_0 and Q4_0 weights take prompt rows through the float GEMM only (see rowsOf)
                         kernels.prepareFloatGemm(out, r);
+                    } else {
+                        widen(out, off, n);
+                        pairUp(out, off, n);
+                        blockSums(out, r, n);
+                        laneSums(out, r, n);
+                        pairScales(out, r, n);
                     }
                 }
                 case Q8_K -> {
