@@ -131,6 +131,14 @@ public interface Kernels {
         return false;
     }
 
+    /**
+     * Whether {@link #dotQ4_0Packed} reads both rows of a row pair in one 512-bit vector, which needs the
+     * activations doubled ({@link QuantizedRows#pairsTwice} and its companions, filled by {@code MatMul}).
+     */
+    default boolean q4_0RowPairsAtOnce() {
+        return false;
+    }
+
     /** Prepares prompt row {@code row} of {@code x} (Q8_K) for {@link #gemmKQuant}'s float rows. */
     default void prepareKQuantFloatGemm(QuantizedRows x, int row) {
     }

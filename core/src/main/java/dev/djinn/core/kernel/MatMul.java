@@ -68,6 +68,12 @@ public final class MatMul {
                 out.dotRows[out.dotCount++] = r;
             }
         }
+        if (format == ActivationFormat.Q8_0 && out.dotCount > 0 && out.pairsTwice == null
+                && kernels.q4_0RowPairsAtOnce()) {
+            out.pairsTwice = new short[2 * out.cols * out.capacity];
+            out.laneSumsTwice = new int[2 * (out.cols / 8) * out.capacity];
+            out.pairDxTwice = new float[2 * (out.cols / 8) * out.capacity];
+        }
         prepFormat = format;
         prepX = x;
         prepPrompt = prompt;
@@ -119,6 +125,9 @@ public final class MatMul {
                         blockSums(out, r, n);
                         laneSums(out, r, n);
                         pairScales(out, r, n);
+                        if (out.pairsTwice != null) {
+                            twice(out, r, n);
+                        }
                     }
                 }
                 case Q8_K -> {
@@ -176,6 +185,25 @@ public final class MatMul {
                     sum += q[base + m] + q[base + 16 + m];
                 }
                 s[row * (n / 8) + 8 * p + j] = 8 * sum;
+            }
+        }
+    }
+
+    /** Q8_0 format: {@link QuantizedRows#pairsTwice}, {@code laneSumsTwice} and {@code pairDxTwice}. */
+    private static void twice(QuantizedRows out, int row, int n) {
+        int pairs = n / 64;
+        for (int p = 0; p < pairs; p++) {
+            int from = row * n + 64 * p;
+            int to = 2 * from;
+            for (int c = 0; c < 4; c++) {
+                System.arraycopy(out.pairs, from + 16 * c, out.pairsTwice, to + 32 * c, 16);
+                System.arraycopy(out.pairs, from + 16 * c, out.pairsTwice, to + 32 * c + 16, 16);
+            }
+            int ls = row * (n / 8) + 8 * p;
+            System.arraycopy(out.laneSums, ls, out.laneSumsTwice, 2 * ls, 8);
+            System.arraycopy(out.laneSums, ls, out.laneSumsTwice, 2 * ls + 8, 8);
+            for (int j = 0; j < 16; j++) {
+                out.pairDxTwice[2 * ls + j] = out.scales[row * (n / 32) + 2 * p + (j / 4) % 2];
             }
         }
     }

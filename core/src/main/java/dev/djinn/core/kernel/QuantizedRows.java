@@ -41,6 +41,14 @@ public final class QuantizedRows {
     /** Q8_0 format, per pair of blocks: the two scales alternating over eight lanes (for packed Q4_0). */
     final float[] pairDx;
     /**
+     * For {@link Kernels#q4_0RowPairsAtOnce}, made on first use: per pair of blocks, each 16 shorts of {@link
+     * #pairs} twice; each pair's eight {@link #laneSums} twice; and its scales as sixteen lanes: the first
+     * block's four times, the second's four times, and again.
+     */
+    short[] pairsTwice;
+    int[] laneSumsTwice;
+    float[] pairDxTwice;
+    /**
      * Batched generated rows (Q8_0 format): the quantized values as floats in the order of the matrix-matrix
      * kernel for Q4_0 weights, and per pair of blocks the two scales spread over the lanes they scale. Made
      * on first use; the Q8_0 order goes into {@link #values}, which generated rows do not otherwise use.

