@@ -185,6 +185,13 @@ public interface Kernels {
         throw new UnsupportedOperationException(name() + " has no packed Q4_0 kernel");
     }
 
+    /** All four rows of a packed Q4_0 group: {@link #dotQ4_0Packed} for rows 0-1 and 2-3. */
+    default void dotQ4_0PackedGroup(MemorySegment packed, long groupOff, QuantizedRows x, int row, float[] out,
+                                    int outOff) {
+        dotQ4_0Packed(packed, groupOff, 0, x, row, out, outOff);
+        dotQ4_0Packed(packed, groupOff, 2, x, row, out, outOff + 2);
+    }
+
     /** {@link #dotQ4_0Packed} for Q8_0 weights: each result identical to {@link #dotQ8_0}. */
     default void dotQ8_0Packed(MemorySegment packed, long groupOff, int firstRow, QuantizedRows x, int row,
                                float[] out, int outOff) {

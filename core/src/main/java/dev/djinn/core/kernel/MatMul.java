@@ -461,8 +461,7 @@ public final class MatMul {
                     kernels.dotQ8_0Packed(w.packed(), g, 0, x, b, out, b * stride + r);
                     kernels.dotQ8_0Packed(w.packed(), g, 2, x, b, out, b * stride + r + 2);
                 } else {
-                    kernels.dotQ4_0Packed(w.packed(), g, 0, x, b, out, b * stride + r);
-                    kernels.dotQ4_0Packed(w.packed(), g, 2, x, b, out, b * stride + r + 2);
+                    kernels.dotQ4_0PackedGroup(w.packed(), g, x, b, out, b * stride + r);
                 }
             }
         }

@@ -563,6 +563,68 @@ final class VectorKernels extends ScalarKernels {
                 + ((acc.lane(9) + acc.lane(13)) + (acc.lane(11) + acc.lane(15)));
     }
 
+    /**
+     * At 512 bits, the group's two row pairs in one pass ({@link #dotQ4_0RowPair}'s arithmetic for each): the
+     * activations load once for four rows, and the two runs stream from memory side by side.
+     */
+    @Override
+    public void dotQ4_0PackedGroup(MemorySegment packed, long groupOff, QuantizedRows x, int row, float[] out,
+                                   int outOff) {
+        if (!ROW_PAIRS_AT_ONCE) {
+            super.dotQ4_0PackedGroup(packed, groupOff, x, row, out, outOff);
+            return;
+        }
+        int npairs = x.cols / 64;
+        short[] pairs = x.pairsTwice;
+        int[] laneSums = x.laneSumsTwice;
+        float[] pairDx = x.pairDxTwice;
+        int xo = 2 * row * x.cols;
+        int lso = 2 * row * (x.cols / 8);
+        long base0 = groupOff;
+        long base1 = groupOff + npairs * Q4_0_PAIR_BYTES;
+        long quants0 = base0 + PackedBlocks.SCALE_BYTES;
+        long quants1 = base1 + PackedBlocks.SCALE_BYTES;
+        FloatVector acc0 = FloatVector.zero(WF), acc1 = acc0;
+        for (int p = 0; p < npairs; p++) {
+            long g = Q4_0_PAIR_BYTES * p;
+            int q = xo + 128 * p;
+            ShortVector x0 = ShortVector.fromArray(WS, pairs, q);
+            ShortVector x1 = ShortVector.fromArray(WS, pairs, q + 32);
+            ShortVector x2 = ShortVector.fromArray(WS, pairs, q + 64);
+            ShortVector x3 = ShortVector.fromArray(WS, pairs, q + 96);
+            IntVector ls = IntVector.fromArray(WI, laneSums, lso + 16 * p);
+            FloatVector dx = FloatVector.fromArray(WF, pairDx, lso + 16 * p);
+
+            FloatVector scales = FloatVector.fromMemorySegment(WF, packed, base0 + g, LE).rearrange(ROW_PAIR_SCALES).mul(dx);
+            IntVector v = IntVector.fromMemorySegment(WI, packed, quants0 + g, LE);
+            IntVector pi = v.and(0x000F000F).reinterpretAsShorts().mul(x0)
+                    .add(v.lanewise(VectorOperators.LSHR, 4).and(0x000F000F).reinterpretAsShorts().mul(x1))
+                    .add(v.lanewise(VectorOperators.LSHR, 8).and(0x000F000F).reinterpretAsShorts().mul(x2))
+                    .add(v.lanewise(VectorOperators.LSHR, 12).and(0x000F000F).reinterpretAsShorts().mul(x3))
+                    .reinterpretAsInts();
+            IntVector lanes = pi.add(pi.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).sub(ls);
+            acc0 = ((FloatVector) lanes.convert(VectorOperators.I2F, 0)).fma(scales, acc0);
+
+            scales = FloatVector.fromMemorySegment(WF, packed, base1 + g, LE).rearrange(ROW_PAIR_SCALES).mul(dx);
+            v = IntVector.fromMemorySegment(WI, packed, quants1 + g, LE);
+            pi = v.and(0x000F000F).reinterpretAsShorts().mul(x0)
+                    .add(v.lanewise(VectorOperators.LSHR, 4).and(0x000F000F).reinterpretAsShorts().mul(x1))
+                    .add(v.lanewise(VectorOperators.LSHR, 8).and(0x000F000F).reinterpretAsShorts().mul(x2))
+                    .add(v.lanewise(VectorOperators.LSHR, 12).and(0x000F000F).reinterpretAsShorts().mul(x3))
+                    .reinterpretAsInts();
+            lanes = pi.add(pi.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).sub(ls);
+            acc1 = ((FloatVector) lanes.convert(VectorOperators.I2F, 0)).fma(scales, acc1);
+        }
+        out[outOff] = ((acc0.lane(0) + acc0.lane(4)) + (acc0.lane(2) + acc0.lane(6)))
+                + ((acc0.lane(1) + acc0.lane(5)) + (acc0.lane(3) + acc0.lane(7)));
+        out[outOff + 1] = ((acc0.lane(8) + acc0.lane(12)) + (acc0.lane(10) + acc0.lane(14)))
+                + ((acc0.lane(9) + acc0.lane(13)) + (acc0.lane(11) + acc0.lane(15)));
+        out[outOff + 2] = ((acc1.lane(0) + acc1.lane(4)) + (acc1.lane(2) + acc1.lane(6)))
+                + ((acc1.lane(1) + acc1.lane(5)) + (acc1.lane(3) + acc1.lane(7)));
+        out[outOff + 3] = ((acc1.lane(8) + acc1.lane(12)) + (acc1.lane(10) + acc1.lane(14)))
+                + ((acc1.lane(9) + acc1.lane(13)) + (acc1.lane(11) + acc1.lane(15)));
+    }
+
     private static final long Q8_0_UNIT_BYTES = PackedBlocks.unitBytes(dev.djinn.core.tensor.GgmlType.Q8_0);
 
     /**
