@@ -132,10 +132,12 @@ public interface Kernels {
     }
 
     /**
-     * Whether {@link #dotQ4_0Packed} reads both rows of a row pair in one 512-bit vector, which needs the
-     * activations doubled ({@link QuantizedRows#pairsTwice} and its companions, filled by {@code MatMul}).
+     * Whether the packed int8 kernels work on 512-bit vectors: {@link #dotQ4_0Packed} reads both rows of a row
+     * pair in one vector, which needs the activations doubled ({@link QuantizedRows#pairsTwice} and its
+     * companions), and {@link #dotQ4_KPacked} two runs of a row in one, against activations rearranged to
+     * match ({@link QuantizedRows#kPairsWide}); {@code MatMul} fills them.
      */
-    default boolean q4_0RowPairsAtOnce() {
+    default boolean wideInt8Kernels() {
         return false;
     }
 

@@ -69,10 +69,14 @@ public final class MatMul {
             }
         }
         if (format == ActivationFormat.Q8_0 && out.dotCount > 0 && out.pairsTwice == null
-                && kernels.q4_0RowPairsAtOnce()) {
+                && kernels.wideInt8Kernels()) {
             out.pairsTwice = new short[2 * out.cols * out.capacity];
             out.laneSumsTwice = new int[2 * (out.cols / 8) * out.capacity];
             out.pairDxTwice = new float[2 * (out.cols / 8) * out.capacity];
+        }
+        if (format == ActivationFormat.Q8_K && out.dotCount > 0 && out.kPairsWide == null && packedKQuants
+                && kernels.wideInt8Kernels()) {
+            out.kPairsWide = new short[out.cols * out.capacity];
         }
         prepFormat = format;
         prepX = x;
@@ -136,6 +140,9 @@ public final class MatMul {
                     widen(out, off, n);
                     if (packedKQuants && n % 256 == 0) {
                         kQuartets(out, r, n);
+                        if (out.kPairsWide != null) {
+                            kSpansInterleaved(out, r, n);
+                        }
                     }
                     // prompt rows, and generated rows when several may share the K-quant GEMM (see rowsOf)
                     boolean promptRow = prompt != null && prompt[r];
@@ -235,6 +242,16 @@ public final class MatMul {
         for (int s = 0; s < n / 32; s++) {
             int o = row * (n / 16) + 2 * s;
             out.subSums[row * (n / 32) + s] = out.sums[o] + out.sums[o + 1];
+        }
+    }
+
+    /** Q8_K format: {@link QuantizedRows#kPairsWide} from {@link QuantizedRows#pairs}. */
+    private static void kSpansInterleaved(QuantizedRows out, int row, int n) {
+        for (int base = row * n; base < (row + 1) * n; base += 128) {
+            for (int k = 0; k < 4; k++) {
+                System.arraycopy(out.pairs, base + 16 * k, out.kPairsWide, base + 32 * k, 16);
+                System.arraycopy(out.pairs, base + 64 + 16 * k, out.kPairsWide, base + 32 * k + 16, 16);
+            }
         }
     }
 

@@ -41,11 +41,16 @@ public final class QuantizedRows {
     /** Q8_0 format, per pair of blocks: the two scales alternating over eight lanes (for packed Q4_0). */
     final float[] pairDx;
     /**
-     * For {@link Kernels#q4_0RowPairsAtOnce}, made on first use: per pair of blocks, each 16 shorts of {@link
+     * For {@link Kernels#wideInt8Kernels}, made on first use: per pair of blocks, each 16 shorts of {@link
      * #pairs} twice; each pair's eight {@link #laneSums} twice; and its scales as sixteen lanes: the first
      * block's four times, the second's four times, and again.
      */
     short[] pairsTwice;
+    /**
+     * For {@link Kernels#wideInt8Kernels}, Q8_K format, made on first use: {@link #pairs} with each two
+     * neighbouring 64-value spans interleaved by 16 shorts (span one's first 16, span two's first 16, ...).
+     */
+    short[] kPairsWide;
     int[] laneSumsTwice;
     float[] pairDxTwice;
     /**

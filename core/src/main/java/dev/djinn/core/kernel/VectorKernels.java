@@ -516,7 +516,7 @@ final class VectorKernels extends ScalarKernels {
             jdk.incubator.vector.VectorShuffle.fromOp(WF, i -> i / 4);
 
     @Override
-    public boolean q4_0RowPairsAtOnce() {
+    public boolean wideInt8Kernels() {
         return ROW_PAIRS_AT_ONCE;
     }
 
@@ -1103,6 +1103,10 @@ final class VectorKernels extends ScalarKernels {
     @Override
     public void dotQ4_KPacked(MemorySegment packed, long groupOff, int firstRow, QuantizedRows x, int row, float[] out,
                               int outOff) {
+        if (ROW_PAIRS_AT_ONCE) {
+            dotQ4_KPacked512(packed, groupOff, firstRow, x, row, out, outOff);
+            return;
+        }
         int blocks = x.cols / 256;
         short[] arranged = x.pairs;
         int[] subSums = x.subSums;
@@ -1163,6 +1167,95 @@ final class VectorKernels extends ScalarKernels {
             minB = ((FloatVector) pB.add(pB.rearrange(SWAP_INT_PAIRS)).convert(VectorOperators.I2F, 0)).fma(dd.rearrange(LANE_F3), minB);
         }
         // dotQ4_K's final sums, written out
+        out[outOff] = (((accA.lane(0) + accA.lane(4)) + (accA.lane(2) + accA.lane(6)))
+                + ((accA.lane(1) + accA.lane(5)) + (accA.lane(3) + accA.lane(7))))
+                - ((minA.lane(0) + minA.lane(4)) + (minA.lane(2) + minA.lane(6)));
+        out[outOff + 1] = (((accB.lane(0) + accB.lane(4)) + (accB.lane(2) + accB.lane(6)))
+                + ((accB.lane(1) + accB.lane(5)) + (accB.lane(3) + accB.lane(7))))
+                - ((minB.lane(0) + minB.lane(4)) + (minB.lane(2) + minB.lane(6)));
+    }
+
+    /** Lanes 0-7 sub-block 4h's scale (a run 2h value's first sub-block), 8-15 sub-block 4h + 2's. */
+    private static final jdk.incubator.vector.VectorShuffle<Integer> K_LO0 = kRunScales(0),
+            K_HI0 = kRunScales(1), K_LO1 = kRunScales(4), K_HI1 = kRunScales(5);
+    private static final jdk.incubator.vector.VectorShuffle<Integer> SWAP_HALVES_I512 =
+            jdk.incubator.vector.VectorShuffle.fromOp(WI, i -> (i + 8) % 16);
+
+    private static jdk.incubator.vector.VectorShuffle<Integer> kRunScales(int first) {
+        return jdk.incubator.vector.VectorShuffle.fromOp(WI, i -> i < 8 ? first : first + 2);
+    }
+
+    /**
+     * {@link #dotQ4_KPacked} at 512 bits: each load holds two runs of a row's nibbles (lanes 0-7 run 2h, 8-15
+     * run 2h + 1) against the activations interleaved to match ({@link QuantizedRows#kPairsWide}); the two
+     * halves' integer sums add up to the 256-bit kernel's lanes exactly, which then take its scaling, min
+     * term and final sums, so the same bits.
+     */
+    private static void dotQ4_KPacked512(MemorySegment packed, long groupOff, int firstRow, QuantizedRows x, int row,
+                                         float[] out, int outOff) {
+        int blocks = x.cols / 256;
+        short[] arranged = x.kPairsWide;
+        int[] subSums = x.subSums;
+        float[] xd = x.scales;
+        int xo = row * x.cols;
+        int xdo = row * blocks;
+        int xso = row * (x.cols / 32);
+        long scalesA = PackedBlocks.Q4_K_SCALES;
+        long quantsA = PackedBlocks.Q4_K_QUANTS;
+        long pair = PackedBlocks.kPairBlock(groupOff, PackedBlocks.Q4_K_PAIR_BLOCK_BYTES, blocks, firstRow, 0);
+        FloatVector accA = FloatVector.zero(WF), accB = accA;
+        FloatVector minA = FloatVector.zero(QF), minB = minA;
+        for (int b = 0; b < blocks; b++) {
+            long sb = pair + PackedBlocks.Q4_K_PAIR_BLOCK_BYTES * b;
+            float dx = xd[xdo + b];
+            FloatVector dd = FloatVector.fromMemorySegment(QF, packed, sb, LE).mul(dx);
+            // lanes 0-7 the eight sub-block scales, 8-15 the mins (unused here)
+            IntVector scA = (IntVector) jdk.incubator.vector.ByteVector.fromMemorySegment(
+                    jdk.incubator.vector.ByteVector.SPECIES_128, packed, sb + scalesA, LE).convertShape(VectorOperators.B2I, WI, 0);
+            IntVector scB = (IntVector) jdk.incubator.vector.ByteVector.fromMemorySegment(
+                    jdk.incubator.vector.ByteVector.SPECIES_128, packed, sb + scalesA + 16, LE).convertShape(VectorOperators.B2I, WI, 0);
+            IntVector isumA = IntVector.zero(WI), isumB = isumA;
+            int q = xo + 256 * b;
+            for (int h = 0; h < 2; h++) {
+                int xq = q + 128 * h;
+                ShortVector x0 = ShortVector.fromArray(WS, arranged, xq);
+                ShortVector x1 = ShortVector.fromArray(WS, arranged, xq + 32);
+                ShortVector x2 = ShortVector.fromArray(WS, arranged, xq + 64);
+                ShortVector x3 = ShortVector.fromArray(WS, arranged, xq + 96);
+                jdk.incubator.vector.VectorShuffle<Integer> s0 = h == 0 ? K_LO0 : K_LO1;
+                jdk.incubator.vector.VectorShuffle<Integer> s1 = h == 0 ? K_HI0 : K_HI1;
+
+                IntVector v = IntVector.fromMemorySegment(WI, packed, sb + quantsA + 64L * h, LE);
+                IntVector pi = v.and(0x000F000F).reinterpretAsShorts().mul(x0)
+                        .add(v.lanewise(VectorOperators.LSHR, 4).and(0x000F000F).reinterpretAsShorts().mul(x1))
+                        .add(v.lanewise(VectorOperators.LSHR, 8).and(0x000F000F).reinterpretAsShorts().mul(x2))
+                        .add(v.lanewise(VectorOperators.LSHR, 12).and(0x000F000F).reinterpretAsShorts().mul(x3))
+                        .reinterpretAsInts();
+                isumA = isumA.add(pi.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).mul(scA.rearrange(s0)))
+                        .add(pi.lanewise(VectorOperators.ASHR, 16).mul(scA.rearrange(s1)));
+
+                v = IntVector.fromMemorySegment(WI, packed, sb + quantsA + 128 + 64L * h, LE);
+                pi = v.and(0x000F000F).reinterpretAsShorts().mul(x0)
+                        .add(v.lanewise(VectorOperators.LSHR, 4).and(0x000F000F).reinterpretAsShorts().mul(x1))
+                        .add(v.lanewise(VectorOperators.LSHR, 8).and(0x000F000F).reinterpretAsShorts().mul(x2))
+                        .add(v.lanewise(VectorOperators.LSHR, 12).and(0x000F000F).reinterpretAsShorts().mul(x3))
+                        .reinterpretAsInts();
+                isumB = isumB.add(pi.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).mul(scB.rearrange(s0)))
+                        .add(pi.lanewise(VectorOperators.ASHR, 16).mul(scB.rearrange(s1)));
+            }
+            // lanes 0-7 now hold the 256-bit kernel's integer lanes (8-15 the same again, unused)
+            isumA = isumA.add(isumA.rearrange(SWAP_HALVES_I512));
+            isumB = isumB.add(isumB.rearrange(SWAP_HALVES_I512));
+            accA = ((FloatVector) isumA.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(WF, dd.lane(0)), accA);
+            accB = ((FloatVector) isumB.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(WF, dd.lane(2)), accB);
+            IntVector sums = IntVector.fromArray(QI, subSums, xso + 8 * b);
+            IntVector pA = ((IntVector) jdk.incubator.vector.ByteVector.fromMemorySegment(
+                    jdk.incubator.vector.ByteVector.SPECIES_64, packed, sb + scalesA + 8, LE).convertShape(VectorOperators.B2I, QI, 0)).mul(sums);
+            IntVector pB = ((IntVector) jdk.incubator.vector.ByteVector.fromMemorySegment(
+                    jdk.incubator.vector.ByteVector.SPECIES_64, packed, sb + scalesA + 24, LE).convertShape(VectorOperators.B2I, QI, 0)).mul(sums);
+            minA = ((FloatVector) pA.add(pA.rearrange(SWAP_INT_PAIRS)).convert(VectorOperators.I2F, 0)).fma(dd.rearrange(LANE_F1), minA);
+            minB = ((FloatVector) pB.add(pB.rearrange(SWAP_INT_PAIRS)).convert(VectorOperators.I2F, 0)).fma(dd.rearrange(LANE_F3), minB);
+        }
         out[outOff] = (((accA.lane(0) + accA.lane(4)) + (accA.lane(2) + accA.lane(6)))
                 + ((accA.lane(1) + accA.lane(5)) + (accA.lane(3) + accA.lane(7))))
                 - ((minA.lane(0) + minA.lane(4)) + (minA.lane(2) + minA.lane(6)));
