@@ -77,6 +77,7 @@ public final class MatMul {
         if (format == ActivationFormat.Q8_K && out.dotCount > 0 && out.kPairsWide == null && packedKQuants
                 && kernels.wideInt8Kernels()) {
             out.kPairsWide = new short[out.cols * out.capacity];
+            out.kWideRunPairs = new short[out.cols * out.capacity];
         }
         prepFormat = format;
         prepX = x;
@@ -142,6 +143,7 @@ public final class MatMul {
                         kQuartets(out, r, n);
                         if (out.kPairsWide != null) {
                             kSpansInterleaved(out, r, n);
+                            kRunPairs(out, r, n);
                         }
                     }
                     // prompt rows, and generated rows when several may share the K-quant GEMM (see rowsOf)
@@ -242,6 +244,16 @@ public final class MatMul {
         for (int s = 0; s < n / 32; s++) {
             int o = row * (n / 16) + 2 * s;
             out.subSums[row * (n / 32) + s] = out.sums[o] + out.sums[o + 1];
+        }
+    }
+
+    /** Q8_K format: {@link QuantizedRows#kWideRunPairs} from {@link QuantizedRows#wide}. */
+    private static void kRunPairs(QuantizedRows out, int row, int n) {
+        for (int base = row * n; base < (row + 1) * n; base += 64) {
+            System.arraycopy(out.wide, base, out.kWideRunPairs, base, 16);
+            System.arraycopy(out.wide, base + 32, out.kWideRunPairs, base + 16, 16);
+            System.arraycopy(out.wide, base + 16, out.kWideRunPairs, base + 32, 16);
+            System.arraycopy(out.wide, base + 48, out.kWideRunPairs, base + 48, 16);
         }
     }
 

@@ -51,6 +51,8 @@ public final class QuantizedRows {
      * neighbouring 64-value spans interleaved by 16 shorts (span one's first 16, span two's first 16, ...).
      */
     short[] kPairsWide;
+    /** The same for {@link #wide} (packed Q6_K): per 64 values, the evens of both 32s, then their odds. */
+    short[] kWideRunPairs;
     int[] laneSumsTwice;
     float[] pairDxTwice;
     /**

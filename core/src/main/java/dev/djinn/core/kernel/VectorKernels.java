@@ -1291,6 +1291,10 @@ final class VectorKernels extends ScalarKernels {
     @Override
     public void dotQ6_KPacked(MemorySegment packed, long groupOff, int firstRow, QuantizedRows x, int row, float[] out,
                               int outOff) {
+        if (ROW_PAIRS_AT_ONCE) {
+            dotQ6_KPacked512(packed, groupOff, firstRow, x, row, out, outOff);
+            return;
+        }
         int blocks = x.cols / 256;
         short[] wide = x.wide;
         float[] xd = x.scales;
@@ -1339,6 +1343,71 @@ final class VectorKernels extends ScalarKernels {
                     .fma(FloatVector.broadcast(QF, dx * packed.get(F32LE, sb + 4)), accB);
         }
         // sumQ's order, written out
+        out[outOff] = ((accA.lane(0) + accA.lane(4)) + (accA.lane(2) + accA.lane(6)))
+                + ((accA.lane(1) + accA.lane(5)) + (accA.lane(3) + accA.lane(7)));
+        out[outOff + 1] = ((accB.lane(0) + accB.lane(4)) + (accB.lane(2) + accB.lane(6)))
+                + ((accB.lane(1) + accB.lane(5)) + (accB.lane(3) + accB.lane(7)));
+    }
+
+    /** For runs r and r + 1 of a Q6_K block: lanes 4m..4m+3 take scale 2r + m. */
+    private static final jdk.incubator.vector.VectorShuffle<Integer> Q6_RUNS_0 = q6RunScales(0),
+            Q6_RUNS_2 = q6RunScales(2), Q6_RUNS_4 = q6RunScales(4), Q6_RUNS_6 = q6RunScales(6);
+
+    private static jdk.incubator.vector.VectorShuffle<Integer> q6RunScales(int r) {
+        return jdk.incubator.vector.VectorShuffle.fromOp(WI, i -> 2 * r + i / 4);
+    }
+
+    /**
+     * {@link #dotQ6_KPacked} at 512 bits: each pair of loads a byte apart holds two runs of a row (lanes 0-7
+     * run r, 8-15 run r + 1) against the activations arranged to match ({@link QuantizedRows#kWideRunPairs});
+     * the halves' integer sums add up to the 256-bit kernel's lanes exactly, so the same bits.
+     */
+    private static void dotQ6_KPacked512(MemorySegment packed, long groupOff, int firstRow, QuantizedRows x, int row,
+                                         float[] out, int outOff) {
+        int blocks = x.cols / 256;
+        short[] wide = x.kWideRunPairs;
+        float[] xd = x.scales;
+        int xo = row * x.cols;
+        int xdo = row * blocks;
+        long scalesA = PackedBlocks.Q6_K_SCALES;
+        long quantsA = PackedBlocks.Q6_K_QUANTS;
+        long rowPair = PackedBlocks.kPairBlock(groupOff, PackedBlocks.Q6_K_PAIR_BLOCK_BYTES, blocks, firstRow, 0);
+        FloatVector accA = FloatVector.zero(WF), accB = accA;
+        for (int b = 0; b < blocks; b++) {
+            long sb = rowPair + PackedBlocks.Q6_K_PAIR_BLOCK_BYTES * b;
+            IntVector scA = (IntVector) jdk.incubator.vector.ByteVector.fromMemorySegment(
+                    jdk.incubator.vector.ByteVector.SPECIES_128, packed, sb + scalesA, LE).convertShape(VectorOperators.B2I, WI, 0);
+            IntVector scB = (IntVector) jdk.incubator.vector.ByteVector.fromMemorySegment(
+                    jdk.incubator.vector.ByteVector.SPECIES_128, packed, sb + scalesA + 16, LE).convertShape(VectorOperators.B2I, WI, 0);
+            IntVector isumA = IntVector.zero(WI), isumB = isumA;
+            for (int run = 0; run < 8; run += 2) {
+                int e = xo + 256 * b + 32 * run;
+                ShortVector even = ShortVector.fromArray(WS, wide, e);
+                ShortVector odd = ShortVector.fromArray(WS, wide, e + 32);
+                jdk.incubator.vector.VectorShuffle<Integer> sc = run == 0 ? Q6_RUNS_0 : run == 2 ? Q6_RUNS_2 : run == 4 ? Q6_RUNS_4 : Q6_RUNS_6;
+
+                long a = sb + quantsA + 32L * run;
+                IntVector pi = ShortVector.fromMemorySegment(WS, packed, a - 1, LE).lanewise(VectorOperators.ASHR, 8).mul(even)
+                        .add(ShortVector.fromMemorySegment(WS, packed, a, LE).lanewise(VectorOperators.ASHR, 8).mul(odd))
+                        .reinterpretAsInts();
+                isumA = isumA.add(pi.add(pi.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16)
+                        .mul(scA.rearrange(sc)));
+
+                a += 256;
+                pi = ShortVector.fromMemorySegment(WS, packed, a - 1, LE).lanewise(VectorOperators.ASHR, 8).mul(even)
+                        .add(ShortVector.fromMemorySegment(WS, packed, a, LE).lanewise(VectorOperators.ASHR, 8).mul(odd))
+                        .reinterpretAsInts();
+                isumB = isumB.add(pi.add(pi.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16)
+                        .mul(scB.rearrange(sc)));
+            }
+            isumA = isumA.add(isumA.rearrange(SWAP_HALVES_I512));
+            isumB = isumB.add(isumB.rearrange(SWAP_HALVES_I512));
+            float dx = xd[xdo + b];
+            accA = ((FloatVector) isumA.convert(VectorOperators.I2F, 0))
+                    .fma(FloatVector.broadcast(WF, dx * packed.get(F32LE, sb)), accA);
+            accB = ((FloatVector) isumB.convert(VectorOperators.I2F, 0))
+                    .fma(FloatVector.broadcast(WF, dx * packed.get(F32LE, sb + 4)), accB);
+        }
         out[outOff] = ((accA.lane(0) + accA.lane(4)) + (accA.lane(2) + accA.lane(6)))
                 + ((accA.lane(1) + accA.lane(5)) + (accA.lane(3) + accA.lane(7)));
         out[outOff + 1] = ((accB.lane(0) + accB.lane(4)) + (accB.lane(2) + accB.lane(6)))
