@@ -187,6 +187,15 @@ public interface Kernels {
         throw new UnsupportedOperationException(name() + " has no packed Q4_0 kernel");
     }
 
+    /**
+     * Two neighbouring packed Q4_0 groups (eight rows, four row-pair runs {@code run} bytes apart) at once;
+     * only where {@link #wideInt8Kernels}.
+     */
+    default void dotQ4_0PackedGroups(MemorySegment packed, long groupOff, long run, QuantizedRows x, int row,
+                                     float[] out, int outOff) {
+        throw new UnsupportedOperationException(name() + " has no two-group Q4_0 kernel");
+    }
+
     /** All four rows of a packed Q4_0 group: {@link #dotQ4_0Packed} for rows 0-1 and 2-3. */
     default void dotQ4_0PackedGroup(MemorySegment packed, long groupOff, QuantizedRows x, int row, float[] out,
                                     int outOff) {

@@ -625,6 +625,81 @@ final class VectorKernels extends ScalarKernels {
                 + ((acc1.lane(9) + acc1.lane(13)) + (acc1.lane(11) + acc1.lane(15)));
     }
 
+    @Override
+    public void dotQ4_0PackedGroups(MemorySegment packed, long groupOff, long run, QuantizedRows x, int row,
+                                    float[] out, int outOff) {
+        int npairs = x.cols / 64;
+        short[] pairs = x.pairsTwice;
+        int[] laneSums = x.laneSumsTwice;
+        float[] pairDx = x.pairDxTwice;
+        int xo = 2 * row * x.cols;
+        int lso = 2 * row * (x.cols / 8);
+        long b0 = groupOff, b1 = b0 + run, b2 = b1 + run, b3 = b2 + run;
+        FloatVector acc0 = FloatVector.zero(WF), acc1 = acc0, acc2 = acc0, acc3 = acc0;
+        for (int p = 0; p < npairs; p++) {
+            long g = Q4_0_PAIR_BYTES * p;
+            int q = xo + 128 * p;
+            ShortVector x0 = ShortVector.fromArray(WS, pairs, q);
+            ShortVector x1 = ShortVector.fromArray(WS, pairs, q + 32);
+            ShortVector x2 = ShortVector.fromArray(WS, pairs, q + 64);
+            ShortVector x3 = ShortVector.fromArray(WS, pairs, q + 96);
+            IntVector ls = IntVector.fromArray(WI, laneSums, lso + 16 * p);
+            FloatVector dx = FloatVector.fromArray(WF, pairDx, lso + 16 * p);
+            FloatVector sc0 = FloatVector.fromMemorySegment(WF, packed, b0 + g, LE).rearrange(ROW_PAIR_SCALES).mul(dx);
+            IntVector v0 = IntVector.fromMemorySegment(WI, packed, b0 + g + PackedBlocks.SCALE_BYTES, LE);
+            IntVector p0 = v0.and(0x000F000F).reinterpretAsShorts().mul(x0)
+                    .add(v0.lanewise(VectorOperators.LSHR, 4).and(0x000F000F).reinterpretAsShorts().mul(x1))
+                    .add(v0.lanewise(VectorOperators.LSHR, 8).and(0x000F000F).reinterpretAsShorts().mul(x2))
+                    .add(v0.lanewise(VectorOperators.LSHR, 12).and(0x000F000F).reinterpretAsShorts().mul(x3))
+                    .reinterpretAsInts();
+            acc0 = ((FloatVector) p0.add(p0.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).sub(ls)
+                    .convert(VectorOperators.I2F, 0)).fma(sc0, acc0);
+            FloatVector sc1 = FloatVector.fromMemorySegment(WF, packed, b1 + g, LE).rearrange(ROW_PAIR_SCALES).mul(dx);
+            IntVector v1 = IntVector.fromMemorySegment(WI, packed, b1 + g + PackedBlocks.SCALE_BYTES, LE);
+            IntVector p1 = v1.and(0x000F000F).reinterpretAsShorts().mul(x0)
+                    .add(v1.lanewise(VectorOperators.LSHR, 4).and(0x000F000F).reinterpretAsShorts().mul(x1))
+                    .add(v1.lanewise(VectorOperators.LSHR, 8).and(0x000F000F).reinterpretAsShorts().mul(x2))
+                    .add(v1.lanewise(VectorOperators.LSHR, 12).and(0x000F000F).reinterpretAsShorts().mul(x3))
+                    .reinterpretAsInts();
+            acc1 = ((FloatVector) p1.add(p1.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).sub(ls)
+                    .convert(VectorOperators.I2F, 0)).fma(sc1, acc1);
+            FloatVector sc2 = FloatVector.fromMemorySegment(WF, packed, b2 + g, LE).rearrange(ROW_PAIR_SCALES).mul(dx);
+            IntVector v2 = IntVector.fromMemorySegment(WI, packed, b2 + g + PackedBlocks.SCALE_BYTES, LE);
+            IntVector p2 = v2.and(0x000F000F).reinterpretAsShorts().mul(x0)
+                    .add(v2.lanewise(VectorOperators.LSHR, 4).and(0x000F000F).reinterpretAsShorts().mul(x1))
+                    .add(v2.lanewise(VectorOperators.LSHR, 8).and(0x000F000F).reinterpretAsShorts().mul(x2))
+                    .add(v2.lanewise(VectorOperators.LSHR, 12).and(0x000F000F).reinterpretAsShorts().mul(x3))
+                    .reinterpretAsInts();
+            acc2 = ((FloatVector) p2.add(p2.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).sub(ls)
+                    .convert(VectorOperators.I2F, 0)).fma(sc2, acc2);
+            FloatVector sc3 = FloatVector.fromMemorySegment(WF, packed, b3 + g, LE).rearrange(ROW_PAIR_SCALES).mul(dx);
+            IntVector v3 = IntVector.fromMemorySegment(WI, packed, b3 + g + PackedBlocks.SCALE_BYTES, LE);
+            IntVector p3 = v3.and(0x000F000F).reinterpretAsShorts().mul(x0)
+                    .add(v3.lanewise(VectorOperators.LSHR, 4).and(0x000F000F).reinterpretAsShorts().mul(x1))
+                    .add(v3.lanewise(VectorOperators.LSHR, 8).and(0x000F000F).reinterpretAsShorts().mul(x2))
+                    .add(v3.lanewise(VectorOperators.LSHR, 12).and(0x000F000F).reinterpretAsShorts().mul(x3))
+                    .reinterpretAsInts();
+            acc3 = ((FloatVector) p3.add(p3.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).sub(ls)
+                    .convert(VectorOperators.I2F, 0)).fma(sc3, acc3);
+        }
+        out[outOff + 0] = ((acc0.lane(0) + acc0.lane(4)) + (acc0.lane(2) + acc0.lane(6)))
+                + ((acc0.lane(1) + acc0.lane(5)) + (acc0.lane(3) + acc0.lane(7)));
+        out[outOff + 1] = ((acc0.lane(8) + acc0.lane(12)) + (acc0.lane(10) + acc0.lane(14)))
+                + ((acc0.lane(9) + acc0.lane(13)) + (acc0.lane(11) + acc0.lane(15)));
+        out[outOff + 2] = ((acc1.lane(0) + acc1.lane(4)) + (acc1.lane(2) + acc1.lane(6)))
+                + ((acc1.lane(1) + acc1.lane(5)) + (acc1.lane(3) + acc1.lane(7)));
+        out[outOff + 3] = ((acc1.lane(8) + acc1.lane(12)) + (acc1.lane(10) + acc1.lane(14)))
+                + ((acc1.lane(9) + acc1.lane(13)) + (acc1.lane(11) + acc1.lane(15)));
+        out[outOff + 4] = ((acc2.lane(0) + acc2.lane(4)) + (acc2.lane(2) + acc2.lane(6)))
+                + ((acc2.lane(1) + acc2.lane(5)) + (acc2.lane(3) + acc2.lane(7)));
+        out[outOff + 5] = ((acc2.lane(8) + acc2.lane(12)) + (acc2.lane(10) + acc2.lane(14)))
+                + ((acc2.lane(9) + acc2.lane(13)) + (acc2.lane(11) + acc2.lane(15)));
+        out[outOff + 6] = ((acc3.lane(0) + acc3.lane(4)) + (acc3.lane(2) + acc3.lane(6)))
+                + ((acc3.lane(1) + acc3.lane(5)) + (acc3.lane(3) + acc3.lane(7)));
+        out[outOff + 7] = ((acc3.lane(8) + acc3.lane(12)) + (acc3.lane(10) + acc3.lane(14)))
+                + ((acc3.lane(9) + acc3.lane(13)) + (acc3.lane(11) + acc3.lane(15)));
+    }
+
     private static final long Q8_0_UNIT_BYTES = PackedBlocks.unitBytes(dev.djinn.core.tensor.GgmlType.Q8_0);
 
     /**
