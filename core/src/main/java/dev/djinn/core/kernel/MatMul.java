@@ -173,7 +173,6 @@ public final class MatMul {
      * 0.93 (2 rows), 0.49 (8), 0.43 (64).
      */
     static final int MIN_GEMM_DOTS = 5;
-    static final boolean FOUR_STREAMS = !Boolean.getBoolean("twoStreams");
 
     /** Generated rows in one step from which F16 and K-quant weights share their prompt GEMM. */
     static final int MIN_BATCHED_DOTS = 2;
@@ -477,7 +476,7 @@ public final class MatMul {
         int end = Math.min(to, PackedBlocks.packedRows(w));
         long groupBytes = PackedBlocks.groupBytes(w);
         GgmlType type = w.type();
-        if (type == GgmlType.Q4_0 && kernels.wideInt8Kernels() && FOUR_STREAMS) {
+        if (type == GgmlType.Q4_0 && kernels.wideInt8Kernels()) {
             for (; r + 2 * PackedBlocks.GROUP_ROWS <= end; r += 2 * PackedBlocks.GROUP_ROWS) {
                 long g = groupBytes * (r / PackedBlocks.GROUP_ROWS);
                 for (int i = 0; i < x.dotCount; i++) {
