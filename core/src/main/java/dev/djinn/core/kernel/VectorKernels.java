@@ -547,11 +547,11 @@ final class VectorKernels extends ScalarKernels {
             // lanes 0-3 of the 64 bytes at the pair are its four scales; the rest are quant bytes, unused
             FloatVector scales = FloatVector.fromMemorySegment(WF, packed, base + g, LE).rearrange(ROW_PAIR_SCALES)
                     .mul(FloatVector.fromArray(WF, pairDx, lso + 16 * p));
-            IntVector v = IntVector.fromMemorySegment(WI, packed, quants + g, LE);
-            IntVector pi = v.and(0x000F000F).reinterpretAsShorts().mul(x0)
-                    .add(v.lanewise(VectorOperators.LSHR, 4).and(0x000F000F).reinterpretAsShorts().mul(x1))
-                    .add(v.lanewise(VectorOperators.LSHR, 8).and(0x000F000F).reinterpretAsShorts().mul(x2))
-                    .add(v.lanewise(VectorOperators.LSHR, 12).and(0x000F000F).reinterpretAsShorts().mul(x3))
+            ShortVector v = ShortVector.fromMemorySegment(WS, packed, quants + g, LE);
+            IntVector pi = v.and((short) 0x000F).mul(x0)
+                    .add(v.lanewise(VectorOperators.LSHR, 4).and((short) 0x000F).mul(x1))
+                    .add(v.lanewise(VectorOperators.LSHR, 8).and((short) 0x000F).mul(x2))
+                    .add(v.lanewise(VectorOperators.LSHR, 12).mul(x3))
                     .reinterpretAsInts();
             IntVector lanes = pi.add(pi.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).sub(ls);
             acc = ((FloatVector) lanes.convert(VectorOperators.I2F, 0)).fma(scales, acc);
@@ -596,21 +596,21 @@ final class VectorKernels extends ScalarKernels {
             FloatVector dx = FloatVector.fromArray(WF, pairDx, lso + 16 * p);
 
             FloatVector scales = FloatVector.fromMemorySegment(WF, packed, base0 + g, LE).rearrange(ROW_PAIR_SCALES).mul(dx);
-            IntVector v = IntVector.fromMemorySegment(WI, packed, quants0 + g, LE);
-            IntVector pi = v.and(0x000F000F).reinterpretAsShorts().mul(x0)
-                    .add(v.lanewise(VectorOperators.LSHR, 4).and(0x000F000F).reinterpretAsShorts().mul(x1))
-                    .add(v.lanewise(VectorOperators.LSHR, 8).and(0x000F000F).reinterpretAsShorts().mul(x2))
-                    .add(v.lanewise(VectorOperators.LSHR, 12).and(0x000F000F).reinterpretAsShorts().mul(x3))
+            ShortVector v = ShortVector.fromMemorySegment(WS, packed, quants0 + g, LE);
+            IntVector pi = v.and((short) 0x000F).mul(x0)
+                    .add(v.lanewise(VectorOperators.LSHR, 4).and((short) 0x000F).mul(x1))
+                    .add(v.lanewise(VectorOperators.LSHR, 8).and((short) 0x000F).mul(x2))
+                    .add(v.lanewise(VectorOperators.LSHR, 12).mul(x3))
                     .reinterpretAsInts();
             IntVector lanes = pi.add(pi.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).sub(ls);
             acc0 = ((FloatVector) lanes.convert(VectorOperators.I2F, 0)).fma(scales, acc0);
 
             scales = FloatVector.fromMemorySegment(WF, packed, base1 + g, LE).rearrange(ROW_PAIR_SCALES).mul(dx);
-            v = IntVector.fromMemorySegment(WI, packed, quants1 + g, LE);
-            pi = v.and(0x000F000F).reinterpretAsShorts().mul(x0)
-                    .add(v.lanewise(VectorOperators.LSHR, 4).and(0x000F000F).reinterpretAsShorts().mul(x1))
-                    .add(v.lanewise(VectorOperators.LSHR, 8).and(0x000F000F).reinterpretAsShorts().mul(x2))
-                    .add(v.lanewise(VectorOperators.LSHR, 12).and(0x000F000F).reinterpretAsShorts().mul(x3))
+            v = ShortVector.fromMemorySegment(WS, packed, quants1 + g, LE);
+            pi = v.and((short) 0x000F).mul(x0)
+                    .add(v.lanewise(VectorOperators.LSHR, 4).and((short) 0x000F).mul(x1))
+                    .add(v.lanewise(VectorOperators.LSHR, 8).and((short) 0x000F).mul(x2))
+                    .add(v.lanewise(VectorOperators.LSHR, 12).mul(x3))
                     .reinterpretAsInts();
             lanes = pi.add(pi.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).sub(ls);
             acc1 = ((FloatVector) lanes.convert(VectorOperators.I2F, 0)).fma(scales, acc1);
@@ -646,38 +646,38 @@ final class VectorKernels extends ScalarKernels {
             IntVector ls = IntVector.fromArray(WI, laneSums, lso + 16 * p);
             FloatVector dx = FloatVector.fromArray(WF, pairDx, lso + 16 * p);
             FloatVector sc0 = FloatVector.fromMemorySegment(WF, packed, b0 + g, LE).rearrange(ROW_PAIR_SCALES).mul(dx);
-            IntVector v0 = IntVector.fromMemorySegment(WI, packed, b0 + g + PackedBlocks.SCALE_BYTES, LE);
-            IntVector p0 = v0.and(0x000F000F).reinterpretAsShorts().mul(x0)
-                    .add(v0.lanewise(VectorOperators.LSHR, 4).and(0x000F000F).reinterpretAsShorts().mul(x1))
-                    .add(v0.lanewise(VectorOperators.LSHR, 8).and(0x000F000F).reinterpretAsShorts().mul(x2))
-                    .add(v0.lanewise(VectorOperators.LSHR, 12).and(0x000F000F).reinterpretAsShorts().mul(x3))
+            ShortVector v0 = ShortVector.fromMemorySegment(WS, packed, b0 + g + PackedBlocks.SCALE_BYTES, LE);
+            IntVector p0 = v0.and((short) 0x000F).mul(x0)
+                    .add(v0.lanewise(VectorOperators.LSHR, 4).and((short) 0x000F).mul(x1))
+                    .add(v0.lanewise(VectorOperators.LSHR, 8).and((short) 0x000F).mul(x2))
+                    .add(v0.lanewise(VectorOperators.LSHR, 12).mul(x3))
                     .reinterpretAsInts();
             acc0 = ((FloatVector) p0.add(p0.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).sub(ls)
                     .convert(VectorOperators.I2F, 0)).fma(sc0, acc0);
             FloatVector sc1 = FloatVector.fromMemorySegment(WF, packed, b1 + g, LE).rearrange(ROW_PAIR_SCALES).mul(dx);
-            IntVector v1 = IntVector.fromMemorySegment(WI, packed, b1 + g + PackedBlocks.SCALE_BYTES, LE);
-            IntVector p1 = v1.and(0x000F000F).reinterpretAsShorts().mul(x0)
-                    .add(v1.lanewise(VectorOperators.LSHR, 4).and(0x000F000F).reinterpretAsShorts().mul(x1))
-                    .add(v1.lanewise(VectorOperators.LSHR, 8).and(0x000F000F).reinterpretAsShorts().mul(x2))
-                    .add(v1.lanewise(VectorOperators.LSHR, 12).and(0x000F000F).reinterpretAsShorts().mul(x3))
+            ShortVector v1 = ShortVector.fromMemorySegment(WS, packed, b1 + g + PackedBlocks.SCALE_BYTES, LE);
+            IntVector p1 = v1.and((short) 0x000F).mul(x0)
+                    .add(v1.lanewise(VectorOperators.LSHR, 4).and((short) 0x000F).mul(x1))
+                    .add(v1.lanewise(VectorOperators.LSHR, 8).and((short) 0x000F).mul(x2))
+                    .add(v1.lanewise(VectorOperators.LSHR, 12).mul(x3))
                     .reinterpretAsInts();
             acc1 = ((FloatVector) p1.add(p1.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).sub(ls)
                     .convert(VectorOperators.I2F, 0)).fma(sc1, acc1);
             FloatVector sc2 = FloatVector.fromMemorySegment(WF, packed, b2 + g, LE).rearrange(ROW_PAIR_SCALES).mul(dx);
-            IntVector v2 = IntVector.fromMemorySegment(WI, packed, b2 + g + PackedBlocks.SCALE_BYTES, LE);
-            IntVector p2 = v2.and(0x000F000F).reinterpretAsShorts().mul(x0)
-                    .add(v2.lanewise(VectorOperators.LSHR, 4).and(0x000F000F).reinterpretAsShorts().mul(x1))
-                    .add(v2.lanewise(VectorOperators.LSHR, 8).and(0x000F000F).reinterpretAsShorts().mul(x2))
-                    .add(v2.lanewise(VectorOperators.LSHR, 12).and(0x000F000F).reinterpretAsShorts().mul(x3))
+            ShortVector v2 = ShortVector.fromMemorySegment(WS, packed, b2 + g + PackedBlocks.SCALE_BYTES, LE);
+            IntVector p2 = v2.and((short) 0x000F).mul(x0)
+                    .add(v2.lanewise(VectorOperators.LSHR, 4).and((short) 0x000F).mul(x1))
+                    .add(v2.lanewise(VectorOperators.LSHR, 8).and((short) 0x000F).mul(x2))
+                    .add(v2.lanewise(VectorOperators.LSHR, 12).mul(x3))
                     .reinterpretAsInts();
             acc2 = ((FloatVector) p2.add(p2.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).sub(ls)
                     .convert(VectorOperators.I2F, 0)).fma(sc2, acc2);
             FloatVector sc3 = FloatVector.fromMemorySegment(WF, packed, b3 + g, LE).rearrange(ROW_PAIR_SCALES).mul(dx);
-            IntVector v3 = IntVector.fromMemorySegment(WI, packed, b3 + g + PackedBlocks.SCALE_BYTES, LE);
-            IntVector p3 = v3.and(0x000F000F).reinterpretAsShorts().mul(x0)
-                    .add(v3.lanewise(VectorOperators.LSHR, 4).and(0x000F000F).reinterpretAsShorts().mul(x1))
-                    .add(v3.lanewise(VectorOperators.LSHR, 8).and(0x000F000F).reinterpretAsShorts().mul(x2))
-                    .add(v3.lanewise(VectorOperators.LSHR, 12).and(0x000F000F).reinterpretAsShorts().mul(x3))
+            ShortVector v3 = ShortVector.fromMemorySegment(WS, packed, b3 + g + PackedBlocks.SCALE_BYTES, LE);
+            IntVector p3 = v3.and((short) 0x000F).mul(x0)
+                    .add(v3.lanewise(VectorOperators.LSHR, 4).and((short) 0x000F).mul(x1))
+                    .add(v3.lanewise(VectorOperators.LSHR, 8).and((short) 0x000F).mul(x2))
+                    .add(v3.lanewise(VectorOperators.LSHR, 12).mul(x3))
                     .reinterpretAsInts();
             acc3 = ((FloatVector) p3.add(p3.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).sub(ls)
                     .convert(VectorOperators.I2F, 0)).fma(sc3, acc3);
@@ -1300,20 +1300,20 @@ final class VectorKernels extends ScalarKernels {
                 jdk.incubator.vector.VectorShuffle<Integer> s0 = h == 0 ? K_LO0 : K_LO1;
                 jdk.incubator.vector.VectorShuffle<Integer> s1 = h == 0 ? K_HI0 : K_HI1;
 
-                IntVector v = IntVector.fromMemorySegment(WI, packed, sb + quantsA + 64L * h, LE);
-                IntVector pi = v.and(0x000F000F).reinterpretAsShorts().mul(x0)
-                        .add(v.lanewise(VectorOperators.LSHR, 4).and(0x000F000F).reinterpretAsShorts().mul(x1))
-                        .add(v.lanewise(VectorOperators.LSHR, 8).and(0x000F000F).reinterpretAsShorts().mul(x2))
-                        .add(v.lanewise(VectorOperators.LSHR, 12).and(0x000F000F).reinterpretAsShorts().mul(x3))
+                ShortVector v = ShortVector.fromMemorySegment(WS, packed, sb + quantsA + 64L * h, LE);
+                IntVector pi = v.and((short) 0x000F).mul(x0)
+                        .add(v.lanewise(VectorOperators.LSHR, 4).and((short) 0x000F).mul(x1))
+                        .add(v.lanewise(VectorOperators.LSHR, 8).and((short) 0x000F).mul(x2))
+                        .add(v.lanewise(VectorOperators.LSHR, 12).mul(x3))
                         .reinterpretAsInts();
                 isumA = isumA.add(pi.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).mul(scA.rearrange(s0)))
                         .add(pi.lanewise(VectorOperators.ASHR, 16).mul(scA.rearrange(s1)));
 
-                v = IntVector.fromMemorySegment(WI, packed, sb + quantsA + 128 + 64L * h, LE);
-                pi = v.and(0x000F000F).reinterpretAsShorts().mul(x0)
-                        .add(v.lanewise(VectorOperators.LSHR, 4).and(0x000F000F).reinterpretAsShorts().mul(x1))
-                        .add(v.lanewise(VectorOperators.LSHR, 8).and(0x000F000F).reinterpretAsShorts().mul(x2))
-                        .add(v.lanewise(VectorOperators.LSHR, 12).and(0x000F000F).reinterpretAsShorts().mul(x3))
+                v = ShortVector.fromMemorySegment(WS, packed, sb + quantsA + 128 + 64L * h, LE);
+                pi = v.and((short) 0x000F).mul(x0)
+                        .add(v.lanewise(VectorOperators.LSHR, 4).and((short) 0x000F).mul(x1))
+                        .add(v.lanewise(VectorOperators.LSHR, 8).and((short) 0x000F).mul(x2))
+                        .add(v.lanewise(VectorOperators.LSHR, 12).mul(x3))
                         .reinterpretAsInts();
                 isumB = isumB.add(pi.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).mul(scB.rearrange(s0)))
                         .add(pi.lanewise(VectorOperators.ASHR, 16).mul(scB.rearrange(s1)));
