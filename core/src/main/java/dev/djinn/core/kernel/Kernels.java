@@ -45,6 +45,38 @@ public interface Kernels {
               int outCol);
 
     /**
+     * Prompt rows from which {@link #gemmPanels} replaces {@link #gemm} (when only prompt rows are multiplied);
+     * {@link Integer#MAX_VALUE} where this implementation has no panel kernel.
+     */
+    default int minPanelRows() {
+        return Integer.MAX_VALUE;
+    }
+
+    /** Prompt rows per panel of {@link #panelRows}. */
+    default int panelWidth() {
+        return 1;
+    }
+
+    /**
+     * Writes panel {@code p} of {@code x.panels}: for prompt rows {@code x.gemmRows[p * w .. p * w + w)} (w =
+     * {@link #panelWidth}; zeros past {@code x.gemmCount}), column k's {@code x.values} side by side at
+     * {@code (p * cols + k) * w}.
+     */
+    default void panelRows(QuantizedRows x, int p) {
+        throw new UnsupportedOperationException(name() + " has no panel kernel");
+    }
+
+    /**
+     * {@link #gemm} of the {@code rows} float weight rows in {@code w} with every prompt row of {@code x}, from
+     * the panels {@link #panelRows} made: each weight value is broadcast against a vector of prompt rows, so
+     * no lane sums are needed. Each output is one fused multiply-add chain over the columns in order (the
+     * result of {@code c = fma(w[k], x[k], c)} for k = 0, 1, ...), whatever the tile it falls in.
+     */
+    default void gemmPanels(float[] w, int rows, QuantizedRows x, float[] out, int outStride, int outCol) {
+        throw new UnsupportedOperationException(name() + " has no panel kernel");
+    }
+
+    /**
      * Whether {@link #gemm} over rows decoded by {@link #decodeForGemm} gives, for weights of {@code type} and
      * rows of {@code cols}, exactly the bits of this implementation's dot kernel for that type: then generated
      * rows of a batch can share the matrix-matrix kernel without their numbers depending on the batch.

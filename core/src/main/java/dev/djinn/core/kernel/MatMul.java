@@ -91,6 +91,16 @@ public final class MatMul {
         }
         prepX = null;
         prepPrompt = null;
+        out.panelsReady = false;
+        if (format != ActivationFormat.Q8_K && out.gemmCount >= kernels.minPanelRows()) {
+            int width = kernels.panelWidth();
+            int panels = Math.ceilDiv(out.gemmCount, width);
+            if (out.panels == null) {
+                out.panels = new float[Math.ceilDiv(out.capacity, width) * width * out.cols];
+            }
+            pool.parallelFor(panels, 1, panelTask);
+            out.panelsReady = true;
+        }
         prepOut = null;
         if (format == ActivationFormat.Q8_0 && out.dotCount >= MIN_GEMM_DOTS) {
             for (int i = 0; i < out.dotCount; i++) {
@@ -105,6 +115,13 @@ public final class MatMul {
     private boolean[] prepPrompt;
     private QuantizedRows prepOut;
     private final ComputePool.RangeTask prepareTask = this::prepareRows;
+    private final ComputePool.RangeTask panelTask = this::panelRows;
+
+    private void panelRows(int from, int to) {
+        for (int p = from; p < to; p++) {
+            kernels.panelRows(prepOut, p);
+        }
+    }
 
     /** Rows [from, to) of the conversion {@link #prepare} set up; each row writes only its own parts. */
     private void prepareRows(int from, int to) {
@@ -508,11 +525,19 @@ public final class MatMul {
 
     /** Prompt rows of weight rows [from, to) through the float matrix-matrix kernel. */
     private void promptRows(Tensor w, float[] out, int stride, int from, int to) {
-        floatRows(w, out, stride, from, to, jobInput.gemmRows, jobInput.gemmCount);
+        floatRows(w, out, stride, from, to, jobInput.gemmRows, jobInput.gemmCount, jobInput.panelsReady);
     }
 
-    /** Activation rows {@code xRows[0 .. count)} times weight rows [from, to) through the float matrix-matrix kernel. */
     private void floatRows(Tensor w, float[] out, int stride, int from, int to, int[] xRows, int count) {
+        floatRows(w, out, stride, from, to, xRows, count, false);
+    }
+
+    /**
+     * Activation rows {@code xRows[0 .. count)} times weight rows [from, to) through the float matrix-matrix
+     * kernel; with {@code panels}, the prompt rows (then exactly those) from their panels.
+     */
+    private void floatRows(Tensor w, float[] out, int stride, int from, int to, int[] xRows, int count,
+                           boolean panels) {
         QuantizedRows x = jobInput;
         int cols = x.cols;
         float[] tile = gemmTile(cols);
@@ -532,7 +557,11 @@ public final class MatMul {
                     kernels.decodeForGemm(w.type(), data, off + w.rowBytes() * i, tile, i * cols, cols);
                 }
             }
-            kernels.gemm(tile, rows, x.values, xRows, count, cols, out, stride, r);
+            if (panels) {
+                kernels.gemmPanels(tile, rows, x, out, stride, r);
+            } else {
+                kernels.gemm(tile, rows, x.values, xRows, count, cols, out, stride, r);
+            }
         }
     }
 

@@ -62,6 +62,12 @@ public final class QuantizedRows {
      */
     float[] exactQ4;
     float[] pairScales;
+    /**
+     * Prompt rows side by side for {@link Kernels#gemmPanels} (see {@link Kernels#panelRows}), made on first
+     * use; {@link #panelsReady} says whether they hold the current rows.
+     */
+    float[] panels;
+    boolean panelsReady;
     /** Q8_K rows prepared for the K-quant GEMM: per block, the sums of sub-blocks 0, 2, 4, 6, 1, 3, 5, 7. */
     final float[] groupSums;
     ActivationFormat format;

@@ -97,6 +97,84 @@ class KernelsTest {
         }
     }
 
+    @Test
+    void panelGemmIsOneFusedChainPerOutputWhateverTheTile() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(kernels.panelWidth() > 1, "no panel kernel: " + kernels.name());
+        int cols = 96;
+        int rows = 37; // eight-row tiles, a four-row tile and single rows
+        int tokens = 5 * kernels.panelWidth() / 2 + 3; // panels in twos and a last one, partial
+        float[] w = randomFloats(rows * cols, 1f);
+        QuantizedRows in = new QuantizedRows(cols, tokens + 2);
+        float[] x = randomFloats((tokens + 2) * cols, 3f);
+        boolean[] prompt = new boolean[tokens + 2];
+        java.util.Arrays.fill(prompt, true);
+        prompt[1] = false; // generated rows between prompt rows: the outputs go to the prompt rows' own places
+        prompt[tokens] = false;
+        try (ComputePool pool = new ComputePool(2)) {
+            new MatMul(kernels, pool).prepare(ActivationFormat.F32, x, tokens + 2, prompt, in);
+        }
+        int width = kernels.panelWidth();
+        if (in.panels == null) {
+            in.panels = new float[Math.ceilDiv(in.capacity, width) * width * cols];
+        }
+        for (int p = 0; p < Math.ceilDiv(in.gemmCount, width); p++) {
+            kernels.panelRows(in, p);
+        }
+        int stride = rows + 5;
+        float[] out = new float[(tokens + 2) * stride];
+        java.util.Arrays.fill(out, Float.NaN);
+        kernels.gemmPanels(w, rows, in, out, stride, 3);
+        for (int b = 0; b < tokens + 2; b++) {
+            for (int r = 0; r < rows; r++) {
+                float expected = Float.NaN;
+                if (prompt[b]) {
+                    expected = 0f;
+                    for (int k = 0; k < cols; k++) {
+                        expected = Math.fma(w[r * cols + k], x[b * cols + k], expected);
+                    }
+                }
+                // bit for bit; NaN where no prompt row's output belongs (generated rows are left alone)
+                assertThat(Float.floatToIntBits(out[b * stride + 3 + r])).as("row %d token %d", r, b)
+                        .isEqualTo(Float.floatToIntBits(expected));
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = GgmlType.class, names = {"F32", "F16", "BF16", "Q8_0", "Q4_0"})
+    void manyPromptRowsBesideGeneratedRowsMatchTheNaiveReference(GgmlType type) {
+        int n = 256;
+        int rows = 44;
+        int tokens = 41; // past every kernel's panel threshold, with generated rows among them
+        dev.djinn.core.tensor.Tensor t = randomMatrix(type, n, rows);
+        boolean[] prompt = new boolean[tokens];
+        for (int b = 0; b < tokens; b++) {
+            prompt[b] = b % 7 != 3;
+        }
+        QuantizedRows in = new QuantizedRows(n, tokens);
+        try (ComputePool pool = new ComputePool(2)) {
+            MatMul mm = new MatMul(kernels, pool);
+            mm.prepare(ActivationFormat.forWeights(type), randomFloats(tokens * n, 2f), tokens, prompt, in);
+            float[] out = new float[tokens * rows];
+            mm.multiply(t, in, out, rows);
+            float[] wf = new float[n];
+            for (int r = 0; r < rows; r++) {
+                Dequantizer.dequantize(type, t.data(), r * t.rowBytes(), wf, 0, n);
+                for (int b = 0; b < tokens; b++) {
+                    double ref = 0;
+                    double abs = 0;
+                    for (int i = 0; i < n; i++) {
+                        double a = activationAt(in, b, i);
+                        ref += wf[i] * a;
+                        abs += Math.abs(wf[i] * a);
+                    }
+                    assertThat((double) out[b * rows + r]).as("%s row %d token %d", type, r, b)
+                            .isCloseTo(ref, within(2e-5 * abs + 1e-6));
+                }
+            }
+        }
+    }
+
     /** The activation value the kernels multiply with (quantized formats: q * d), in natural order. */
     private static double activationAt(QuantizedRows in, int row, int i) {
         int n = in.cols();
