@@ -92,7 +92,9 @@ public final class MatMul {
         prepX = null;
         prepPrompt = null;
         out.panelsReady = false;
-        if (format != ActivationFormat.Q8_K && out.gemmCount >= kernels.minPanelRows()) {
+        // prompt rows in floats (K-quants: where the kernels multiply them so) go through the panel kernel
+        if ((format != ActivationFormat.Q8_K || kernels.kQuantPromptsAsFloat())
+                && out.gemmCount >= kernels.minPanelRows()) {
             int width = kernels.panelWidth();
             int panels = Math.ceilDiv(out.gemmCount, width);
             if (out.panels == null) {

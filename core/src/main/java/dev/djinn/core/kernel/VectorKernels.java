@@ -2397,7 +2397,11 @@ final class VectorKernels extends ScalarKernels {
                 }
             }
         }
-        gemm(tile, rows, x.values, floatTs, floatCount, n, out, outStride, outCol);
+        if (x.panelsReady && floatTs == x.gemmRows && floatCount == x.gemmCount) {
+            gemmPanels(tile, rows, x, out, outStride, outCol);
+        } else {
+            gemm(tile, rows, x.values, floatTs, floatCount, n, out, outStride, outCol);
+        }
     }
 
     private static float[] kQuantTileArray(boolean q4k, int rows, int n) {

@@ -141,7 +141,7 @@ class KernelsTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = GgmlType.class, names = {"F32", "F16", "BF16", "Q8_0", "Q4_0"})
+    @EnumSource(value = GgmlType.class, names = {"F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_K", "Q6_K"})
     void manyPromptRowsBesideGeneratedRowsMatchTheNaiveReference(GgmlType type) {
         int n = 256;
         int rows = 44;
