@@ -320,6 +320,35 @@ public interface Kernels {
     }
 
     /**
+     * Key rows {@code keys[kOff + t * n ..]} ({@code 0 <= t < count}) into panels of {@link #panelWidth} keys for
+     * {@link #scorePanels}: {@code dst[(p * n + d) * w + j]} is value d of key {@code p * w + j}, zeros past
+     * {@code count}.
+     */
+    default void panelKeys(float[] keys, int kOff, int count, int n, float[] dst) {
+        int w = panelWidth();
+        int panels = Math.ceilDiv(count, w);
+        for (int p = 0; p < panels; p++) {
+            for (int j = 0; j < w; j++) {
+                int t = p * w + j;
+                for (int d = 0; d < n; d++) {
+                    dst[(p * n + d) * w + j] = t < count ? keys[kOff + t * n + d] : 0f;
+                }
+            }
+        }
+    }
+
+    /**
+     * Attention scores of {@code queries} query rows ({@code q[qOff + i * n ..]}, n values each) against key
+     * panels [0, panels) from {@link #panelKeys}: {@code out[outOff + i * outStride + t]} for every key t of
+     * those panels (whole panels: {@code outStride} must leave room). Each score is one fused multiply-add chain
+     * over the n values in order, then times {@code scale}, whichever queries share the call.
+     */
+    default void scorePanels(float[] keyPanels, int panels, float[] q, int qOff, int queries, int n, float scale,
+                             float[] out, int outOff, int outStride) {
+        throw new UnsupportedOperationException(name() + " has no panel kernel");
+    }
+
+    /**
      * Attention's weighted sum of values: {@code y += p[pOff + t] * v[vOff + t * n ..]} for {@code t = 0 .. count
      * - 1} in that order, each term added exactly as {@link #axpy} adds it.
      */

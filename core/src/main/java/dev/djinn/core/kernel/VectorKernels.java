@@ -216,6 +216,10 @@ final class VectorKernels extends ScalarKernels {
         for (; c + 8 * LANES <= n; c += 8 * LANES) {
             axpyRowsChunk8(p, pOff, count, v, vOff + c, n, y, yOff + c);
         }
+        // four chains at once (a 64-wide head at 512 bits): one chain alone waits on each FMA's latency
+        for (; c + 4 * LANES <= n; c += 4 * LANES) {
+            axpyRowsChunk4(p, pOff, count, v, vOff + c, n, y, yOff + c);
+        }
         for (; c + LANES <= n; c += LANES) {
             FloatVector acc = FloatVector.fromArray(FS, y, yOff + c);
             for (int t = 0; t < count; t++) {
@@ -230,6 +234,25 @@ final class VectorKernels extends ScalarKernels {
             }
             y[yOff + c] = acc;
         }
+    }
+
+    private static void axpyRowsChunk4(float[] p, int pOff, int count, float[] v, int vOff, int n, float[] y,
+                                       int yOff) {
+        FloatVector a0 = FloatVector.fromArray(FS, y, yOff), a1 = FloatVector.fromArray(FS, y, yOff + LANES);
+        FloatVector a2 = FloatVector.fromArray(FS, y, yOff + 2 * LANES);
+        FloatVector a3 = FloatVector.fromArray(FS, y, yOff + 3 * LANES);
+        for (int t = 0; t < count; t++) {
+            FloatVector w = FloatVector.broadcast(FS, p[pOff + t]);
+            int r = vOff + t * n;
+            a0 = FloatVector.fromArray(FS, v, r).fma(w, a0);
+            a1 = FloatVector.fromArray(FS, v, r + LANES).fma(w, a1);
+            a2 = FloatVector.fromArray(FS, v, r + 2 * LANES).fma(w, a2);
+            a3 = FloatVector.fromArray(FS, v, r + 3 * LANES).fma(w, a3);
+        }
+        a0.intoArray(y, yOff);
+        a1.intoArray(y, yOff + LANES);
+        a2.intoArray(y, yOff + 2 * LANES);
+        a3.intoArray(y, yOff + 3 * LANES);
     }
 
     private static void axpyRowsChunk8(float[] p, int pOff, int count, float[] v, int vOff, int n, float[] y,
@@ -2093,6 +2116,161 @@ final class VectorKernels extends ScalarKernels {
             a00 = b0.fma(x0v, a00);
         }
         a00.intoArray(sums, 0* LANES);
+    }
+
+    @Override
+    public void scorePanels(float[] keyPanels, int panels, float[] q, int qOff, int queries, int n, float scale,
+                            float[] out, int outOff, int outStride) {
+        int i = 0;
+        for (; i + 3 < queries; i += 4) {
+            int p = 0;
+            for (; p + 3 < panels; p += 4) {
+                scores4x4(keyPanels, p, q, qOff + i * n, n, scale, out, outOff + i * outStride, outStride);
+            }
+            for (; p < panels; p++) {
+                scores4x1(keyPanels, p, q, qOff + i * n, n, scale, out, outOff + i * outStride, outStride);
+            }
+        }
+        for (; i < queries; i++) {
+            int p = 0;
+            for (; p + 3 < panels; p += 4) {
+                scores1x4(keyPanels, p, q, qOff + i * n, n, scale, out, outOff + i * outStride, outStride);
+            }
+            for (; p < panels; p++) {
+                scores1x1(keyPanels, p, q, qOff + i * n, n, scale, out, outOff + i * outStride, outStride);
+            }
+        }
+    }
+
+    /** 4 queries by key panels p0 .. p0 + 3. */
+    private static void scores4x4(float[] kp, int p0, float[] q, int qOff, int n, float scale, float[] out,
+                                   int outOff, int outStride) {
+        int k0 = p0 * n * LANES;
+        int k1 = k0 + n * LANES;
+        int k2 = k1 + n * LANES;
+        int k3 = k2 + n * LANES;
+        int q0 = qOff;
+        int q1 = q0 + n;
+        int q2 = q1 + n;
+        int q3 = q2 + n;
+        FloatVector a00 = FloatVector.zero(FS);
+        FloatVector a01 = a00, a02 = a00, a03 = a00, a10 = a00, a11 = a00, a12 = a00;
+        FloatVector a13 = a00, a20 = a00, a21 = a00, a22 = a00, a23 = a00, a30 = a00;
+        FloatVector a31 = a00, a32 = a00, a33 = a00;
+        for (int d = 0; d < n; d++) {
+            int o = d * LANES;
+            FloatVector k0v = FloatVector.fromArray(FS, kp, k0 + o);
+            FloatVector k1v = FloatVector.fromArray(FS, kp, k1 + o);
+            FloatVector k2v = FloatVector.fromArray(FS, kp, k2 + o);
+            FloatVector k3v = FloatVector.fromArray(FS, kp, k3 + o);
+            FloatVector b0 = FloatVector.broadcast(FS, q[q0 + d]);
+            a00 = b0.fma(k0v, a00);
+            a01 = b0.fma(k1v, a01);
+            a02 = b0.fma(k2v, a02);
+            a03 = b0.fma(k3v, a03);
+            FloatVector b1 = FloatVector.broadcast(FS, q[q1 + d]);
+            a10 = b1.fma(k0v, a10);
+            a11 = b1.fma(k1v, a11);
+            a12 = b1.fma(k2v, a12);
+            a13 = b1.fma(k3v, a13);
+            FloatVector b2 = FloatVector.broadcast(FS, q[q2 + d]);
+            a20 = b2.fma(k0v, a20);
+            a21 = b2.fma(k1v, a21);
+            a22 = b2.fma(k2v, a22);
+            a23 = b2.fma(k3v, a23);
+            FloatVector b3 = FloatVector.broadcast(FS, q[q3 + d]);
+            a30 = b3.fma(k0v, a30);
+            a31 = b3.fma(k1v, a31);
+            a32 = b3.fma(k2v, a32);
+            a33 = b3.fma(k3v, a33);
+        }
+        a00.mul(scale).intoArray(out, outOff + p0 * LANES);
+        a01.mul(scale).intoArray(out, outOff + (p0 + 1) * LANES);
+        a02.mul(scale).intoArray(out, outOff + (p0 + 2) * LANES);
+        a03.mul(scale).intoArray(out, outOff + (p0 + 3) * LANES);
+        a10.mul(scale).intoArray(out, outOff + 1 * outStride + p0 * LANES);
+        a11.mul(scale).intoArray(out, outOff + 1 * outStride + (p0 + 1) * LANES);
+        a12.mul(scale).intoArray(out, outOff + 1 * outStride + (p0 + 2) * LANES);
+        a13.mul(scale).intoArray(out, outOff + 1 * outStride + (p0 + 3) * LANES);
+        a20.mul(scale).intoArray(out, outOff + 2 * outStride + p0 * LANES);
+        a21.mul(scale).intoArray(out, outOff + 2 * outStride + (p0 + 1) * LANES);
+        a22.mul(scale).intoArray(out, outOff + 2 * outStride + (p0 + 2) * LANES);
+        a23.mul(scale).intoArray(out, outOff + 2 * outStride + (p0 + 3) * LANES);
+        a30.mul(scale).intoArray(out, outOff + 3 * outStride + p0 * LANES);
+        a31.mul(scale).intoArray(out, outOff + 3 * outStride + (p0 + 1) * LANES);
+        a32.mul(scale).intoArray(out, outOff + 3 * outStride + (p0 + 2) * LANES);
+        a33.mul(scale).intoArray(out, outOff + 3 * outStride + (p0 + 3) * LANES);
+    }
+
+    /** 4 queries by key panels p0 .. p0 + 0. */
+    private static void scores4x1(float[] kp, int p0, float[] q, int qOff, int n, float scale, float[] out,
+                                   int outOff, int outStride) {
+        int k0 = p0 * n * LANES;
+        int q0 = qOff;
+        int q1 = q0 + n;
+        int q2 = q1 + n;
+        int q3 = q2 + n;
+        FloatVector a00 = FloatVector.zero(FS);
+        FloatVector a10 = a00, a20 = a00, a30 = a00;
+        for (int d = 0; d < n; d++) {
+            int o = d * LANES;
+            FloatVector k0v = FloatVector.fromArray(FS, kp, k0 + o);
+            FloatVector b0 = FloatVector.broadcast(FS, q[q0 + d]);
+            a00 = b0.fma(k0v, a00);
+            FloatVector b1 = FloatVector.broadcast(FS, q[q1 + d]);
+            a10 = b1.fma(k0v, a10);
+            FloatVector b2 = FloatVector.broadcast(FS, q[q2 + d]);
+            a20 = b2.fma(k0v, a20);
+            FloatVector b3 = FloatVector.broadcast(FS, q[q3 + d]);
+            a30 = b3.fma(k0v, a30);
+        }
+        a00.mul(scale).intoArray(out, outOff + p0 * LANES);
+        a10.mul(scale).intoArray(out, outOff + 1 * outStride + p0 * LANES);
+        a20.mul(scale).intoArray(out, outOff + 2 * outStride + p0 * LANES);
+        a30.mul(scale).intoArray(out, outOff + 3 * outStride + p0 * LANES);
+    }
+
+    /** One query by key panels p0 .. p0 + 3. */
+    private static void scores1x4(float[] kp, int p0, float[] q, int qOff, int n, float scale, float[] out,
+                                   int outOff, int outStride) {
+        int k0 = p0 * n * LANES;
+        int k1 = k0 + n * LANES;
+        int k2 = k1 + n * LANES;
+        int k3 = k2 + n * LANES;
+        int q0 = qOff;
+        FloatVector a00 = FloatVector.zero(FS);
+        FloatVector a01 = a00, a02 = a00, a03 = a00;
+        for (int d = 0; d < n; d++) {
+            int o = d * LANES;
+            FloatVector k0v = FloatVector.fromArray(FS, kp, k0 + o);
+            FloatVector k1v = FloatVector.fromArray(FS, kp, k1 + o);
+            FloatVector k2v = FloatVector.fromArray(FS, kp, k2 + o);
+            FloatVector k3v = FloatVector.fromArray(FS, kp, k3 + o);
+            FloatVector b0 = FloatVector.broadcast(FS, q[q0 + d]);
+            a00 = b0.fma(k0v, a00);
+            a01 = b0.fma(k1v, a01);
+            a02 = b0.fma(k2v, a02);
+            a03 = b0.fma(k3v, a03);
+        }
+        a00.mul(scale).intoArray(out, outOff + p0 * LANES);
+        a01.mul(scale).intoArray(out, outOff + (p0 + 1) * LANES);
+        a02.mul(scale).intoArray(out, outOff + (p0 + 2) * LANES);
+        a03.mul(scale).intoArray(out, outOff + (p0 + 3) * LANES);
+    }
+
+    /** One query by key panels p0 .. p0 + 0. */
+    private static void scores1x1(float[] kp, int p0, float[] q, int qOff, int n, float scale, float[] out,
+                                   int outOff, int outStride) {
+        int k0 = p0 * n * LANES;
+        int q0 = qOff;
+        FloatVector a00 = FloatVector.zero(FS);
+        for (int d = 0; d < n; d++) {
+            int o = d * LANES;
+            FloatVector k0v = FloatVector.fromArray(FS, kp, k0 + o);
+            FloatVector b0 = FloatVector.broadcast(FS, q[q0 + d]);
+            a00 = b0.fma(k0v, a00);
+        }
+        a00.mul(scale).intoArray(out, outOff + p0 * LANES);
     }
 
     // ---------------------------------------------------------------- element-wise

@@ -55,6 +55,7 @@ public final class Transformer {
     private final ThreadLocal<float[]> scoreScratch = new ThreadLocal<>();
     /** Per thread: a block's F16 keys and values of one KV head, decoded. */
     private final ThreadLocal<float[]> kvScratch = new ThreadLocal<>();
+    private final ThreadLocal<float[]> keyPanelScratch = new ThreadLocal<>();
     private boolean groupedAttention;
     private static final int ATTN_BLOCK = 16;
     /** Keys (values) per pass of a block's queries over its decoded cache: 64 rows of a 64-wide head are 16 KiB. */
@@ -338,6 +339,7 @@ public final class Transformer {
         for (int r = 0; r < n; r++) {
             boolean continues = r > 0 && batch.cache(r) == batch.cache(r - 1)
                     && batch.position(r) == batch.position(r - 1) + 1
+                    && batch.isPrompt(r) == batch.isPrompt(r - 1)
                     && r - blockStart[blockCount - 1] < ATTN_BLOCK;
             if (!continues) {
                 blockStart[blockCount++] = r;
@@ -374,27 +376,46 @@ public final class Transformer {
             kernels.decodeForGemm(GgmlType.F16, keys, 2L * headRun * hd, kvf, 0, maxLen * hd);
             kernels.decodeForGemm(GgmlType.F16, values, 2L * headRun * hdv, kvf, vBase, maxLen * hdv);
             int heads = group * rows;
-            float[] s = scratch(heads * maxLen + heads * hd);
-            int qBase = heads * maxLen;
+            // prompt rows: scores from key panels (generated rows keep the dot kernels: a row's arithmetic
+            // depends only on whether it is a prompt row, never on the rest of its batch)
+            int width = kernels.panelWidth();
+            boolean panels = width > 1 && batch.isPrompt(r0);
+            int stride = panels ? Math.ceilDiv(maxLen, width) * width : maxLen;
+            float[] s = scratch(heads * stride + heads * hd);
+            int qBase = heads * stride;
             // ggml converts q to F16 to multiply with an F16 cache
             for (int j = 0; j < group; j++) {
                 for (int i = 0; i < rows; i++) {
                     kernels.roundF16(q, (r0 + i) * cfg.qDim() + (g * group + j) * hd, s, qBase + (j * rows + i) * hd, hd);
                 }
             }
-            // key chunks outermost, so that a chunk's rows stay in L1 while every query of the block uses them
-            for (int t0 = 0; t0 < maxLen; t0 += KEY_CHUNK) {
+            if (panels) {
+                float[] kp = keyPanelScratch(stride * hd);
+                kernels.panelKeys(kvf, 0, maxLen, hd, kp);
                 for (int j = 0; j < group; j++) {
-                    for (int i = Math.max(0, t0 - firstLen + 1); i < rows; i++) {
+                    for (int i = 0; i < rows; i += QUERIES_PER_SCORE_CALL) {
+                        int queries = Math.min(QUERIES_PER_SCORE_CALL, rows - i);
+                        int seen = firstLen + i + queries - 1; // keys the last of these queries sees
                         int hi = j * rows + i;
-                        int count = Math.min(KEY_CHUNK, firstLen + i - t0);
-                        kernels.dotRows(kvf, t0 * hd, count, s, qBase + hi * hd, hd, attnScale, s, hi * maxLen + t0);
+                        kernels.scorePanels(kp, Math.ceilDiv(seen, width), s, qBase + hi * hd, queries, hd, attnScale,
+                                s, hi * stride, stride);
+                    }
+                }
+            } else {
+                // key chunks outermost, so that a chunk's rows stay in L1 while every query of the block uses them
+                for (int t0 = 0; t0 < maxLen; t0 += KEY_CHUNK) {
+                    for (int j = 0; j < group; j++) {
+                        for (int i = Math.max(0, t0 - firstLen + 1); i < rows; i++) {
+                            int hi = j * rows + i;
+                            int count = Math.min(KEY_CHUNK, firstLen + i - t0);
+                            kernels.dotRows(kvf, t0 * hd, count, s, qBase + hi * hd, hd, attnScale, s, hi * stride + t0);
+                        }
                     }
                 }
             }
             for (int j = 0; j < group; j++) {
                 for (int i = 0; i < rows; i++) {
-                    int so = (j * rows + i) * maxLen;
+                    int so = (j * rows + i) * stride;
                     softmax(s, so, firstLen + i);
                     // ggml multiplies an F16 V cache with the probabilities rounded to F16
                     kernels.roundF16(s, so, s, so, firstLen + i);
@@ -407,7 +428,7 @@ public final class Transformer {
                     for (int i = Math.max(0, t0 - firstLen + 1); i < rows; i++) {
                         int count = Math.min(KEY_CHUNK, firstLen + i - t0);
                         int outOff = (r0 + i) * cfg.attnOutDim() + (g * group + j) * hdv;
-                        kernels.axpyRows(s, (j * rows + i) * maxLen + t0, count, kvf, vBase + t0 * hdv, hdv, att, outOff);
+                        kernels.axpyRows(s, (j * rows + i) * stride + t0, count, kvf, vBase + t0 * hdv, hdv, att, outOff);
                     }
                 }
             }
@@ -424,6 +445,18 @@ public final class Transformer {
         for (int t = 0; t < len; t++) {
             s[so + t] *= inv;
         }
+    }
+
+    /** Queries of one head per {@link Kernels#scorePanels} call: its widest tile takes four. */
+    private static final int QUERIES_PER_SCORE_CALL = 16;
+
+    private float[] keyPanelScratch(int size) {
+        float[] s = keyPanelScratch.get();
+        if (s == null || s.length < size) {
+            s = new float[grown(s, size, 4096)];
+            keyPanelScratch.set(s);
+        }
+        return s;
     }
 
     private float[] kvScratch(int size) {

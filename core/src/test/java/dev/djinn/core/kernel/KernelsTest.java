@@ -140,6 +140,36 @@ class KernelsTest {
         }
     }
 
+    @Test
+    void scorePanelsAreOneFusedChainPerScore() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(kernels.panelWidth() > 1, "no panel kernel: " + kernels.name());
+        int w = kernels.panelWidth();
+        for (int n : new int[] {64, 128, 40}) {
+            for (int keys : new int[] {1, w, 5 * w + 3}) {
+                for (int queries : new int[] {1, 4, 7}) {
+                    float[] k = randomFloats(2 + keys * n, 1f);
+                    float[] q = randomFloats(3 + queries * n, 1f);
+                    float[] kp = new float[Math.ceilDiv(keys, w) * w * n];
+                    kernels.panelKeys(k, 2, keys, n, kp);
+                    int stride = Math.ceilDiv(keys, w) * w + 3;
+                    float[] out = new float[5 + queries * stride];
+                    kernels.scorePanels(kp, Math.ceilDiv(keys, w), q, 3, queries, n, 0.125f, out, 5, stride);
+                    for (int i = 0; i < queries; i++) {
+                        for (int t = 0; t < keys; t++) {
+                            float chain = 0f;
+                            for (int d = 0; d < n; d++) {
+                                chain = Math.fma(q[3 + i * n + d], k[2 + t * n + d], chain);
+                            }
+                            assertThat(Float.floatToIntBits(out[5 + i * stride + t]))
+                                    .as("n=%d keys=%d query %d key %d", n, keys, i, t)
+                                    .isEqualTo(Float.floatToIntBits(chain * 0.125f));
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     @ParameterizedTest
     @EnumSource(value = GgmlType.class, names = {"F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_K", "Q6_K"})
     void manyPromptRowsBesideGeneratedRowsMatchTheNaiveReference(GgmlType type) {
