@@ -228,6 +228,16 @@ public interface Kernels {
         throw new UnsupportedOperationException(name() + " has no two-group Q4_0 kernel");
     }
 
+    /**
+     * Two row-pair runs of packed Q4_0 weights (four rows; runs at {@code run0}, {@code run1} as in {@link
+     * #dotQ4_0PackedGroups}) times generated rows {@code rowA} and {@code rowB}, each row's four results exactly
+     * those of {@link #dotQ4_0PackedGroups}; only where {@link #wideInt8Kernels}.
+     */
+    default void dotQ4_0PackedRunsTwoRows(MemorySegment packed, long run0, long run1, QuantizedRows x, int rowA,
+                                          int rowB, float[] out, int outA, int outB) {
+        throw new UnsupportedOperationException(name() + " has no two-row Q4_0 kernel");
+    }
+
     /** All four rows of a packed Q4_0 group: {@link #dotQ4_0Packed} for rows 0-1 and 2-3. */
     default void dotQ4_0PackedGroup(MemorySegment packed, long groupOff, QuantizedRows x, int row, float[] out,
                                     int outOff) {

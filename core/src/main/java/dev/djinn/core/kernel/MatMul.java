@@ -193,6 +193,9 @@ public final class MatMul {
      */
     static final int MIN_GEMM_DOTS = 5;
 
+    /** Whether packed Q4_0 weights take generated rows two at a time where the kernels can (see above). */
+    private static final boolean TWO_ROW_Q4_0 = !Boolean.getBoolean("djinn.q4_0.oneRowAtATime");
+
     /** Generated rows in one step from which F16 and K-quant weights share their prompt GEMM. */
     static final int MIN_BATCHED_DOTS = 2;
 
@@ -498,9 +501,21 @@ public final class MatMul {
         if (type == GgmlType.Q4_0 && kernels.wideInt8Kernels()) {
             for (; r + 2 * PackedBlocks.GROUP_ROWS <= end; r += 2 * PackedBlocks.GROUP_ROWS) {
                 long g = groupBytes * (r / PackedBlocks.GROUP_ROWS);
-                for (int i = 0; i < x.dotCount; i++) {
+                long run = groupBytes / 2;
+                int i = 0;
+                if (TWO_ROW_Q4_0) {
+                    // generated rows two at a time: each run's nibbles pulled apart once for both
+                    for (; i + 1 < x.dotCount; i += 2) {
+                        int a = dots[i], b = dots[i + 1];
+                        kernels.dotQ4_0PackedRunsTwoRows(w.packed(), g, g + run, x, a, b, out, a * stride + r,
+                                b * stride + r);
+                        kernels.dotQ4_0PackedRunsTwoRows(w.packed(), g + 2 * run, g + 3 * run, x, a, b, out,
+                                a * stride + r + 4, b * stride + r + 4);
+                    }
+                }
+                for (; i < x.dotCount; i++) {
                     int b = dots[i];
-                    kernels.dotQ4_0PackedGroups(w.packed(), g, groupBytes / 2, x, b, out, b * stride + r);
+                    kernels.dotQ4_0PackedGroups(w.packed(), g, run, x, b, out, b * stride + r);
                 }
             }
         }

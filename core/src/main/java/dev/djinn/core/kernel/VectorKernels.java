@@ -726,6 +726,83 @@ final class VectorKernels extends ScalarKernels {
                 + ((acc3.lane(9) + acc3.lane(13)) + (acc3.lane(11) + acc3.lane(15)));
     }
 
+    /**
+     * Two row-pair runs of packed Q4_0 weights ({@code b0}, {@code b1}: four weight rows) times two generated
+     * rows {@code rowA} and {@code rowB} at once: each run's nibbles are pulled apart once for both rows, and
+     * each row's lanes see exactly the operations of {@link #dotQ4_0PackedGroups}, so its four results are that
+     * kernel's bits. Results for row A go to {@code out[outA ..]}, for row B to {@code out[outB ..]}.
+     */
+    @Override
+    public void dotQ4_0PackedRunsTwoRows(MemorySegment packed, long b0, long b1, QuantizedRows x, int rowA, int rowB,
+                                         float[] out, int outA, int outB) {
+        int npairs = x.cols / 64;
+        short[] pairs = x.pairsTwice;
+        int[] laneSums = x.laneSumsTwice;
+        float[] pairDx = x.pairDxTwice;
+        int xa = 2 * rowA * x.cols, xb = 2 * rowB * x.cols;
+        int la = 2 * rowA * (x.cols / 8), lb = 2 * rowB * (x.cols / 8);
+        FloatVector acc0A = FloatVector.zero(WF), acc1A = acc0A, acc0B = acc0A, acc1B = acc0A;
+        for (int p = 0; p < npairs; p++) {
+            long g = Q4_0_PAIR_BYTES * p;
+            ShortVector xA0 = ShortVector.fromArray(WS, pairs, xa + 128 * p);
+            ShortVector xA1 = ShortVector.fromArray(WS, pairs, xa + 128 * p + 32);
+            ShortVector xA2 = ShortVector.fromArray(WS, pairs, xa + 128 * p + 64);
+            ShortVector xA3 = ShortVector.fromArray(WS, pairs, xa + 128 * p + 96);
+            ShortVector xB0 = ShortVector.fromArray(WS, pairs, xb + 128 * p);
+            ShortVector xB1 = ShortVector.fromArray(WS, pairs, xb + 128 * p + 32);
+            ShortVector xB2 = ShortVector.fromArray(WS, pairs, xb + 128 * p + 64);
+            ShortVector xB3 = ShortVector.fromArray(WS, pairs, xb + 128 * p + 96);
+            IntVector lsA = IntVector.fromArray(WI, laneSums, la + 16 * p);
+            IntVector lsB = IntVector.fromArray(WI, laneSums, lb + 16 * p);
+            FloatVector dxA = FloatVector.fromArray(WF, pairDx, la + 16 * p);
+            FloatVector dxB = FloatVector.fromArray(WF, pairDx, lb + 16 * p);
+            FloatVector w0 = FloatVector.fromMemorySegment(WF, packed, b0 + g, LE).rearrange(ROW_PAIR_SCALES);
+            ShortVector v0 = ShortVector.fromMemorySegment(WS, packed, b0 + g + PackedBlocks.SCALE_BYTES, LE);
+            ShortVector n00 = v0.and((short) 0x000F);
+            ShortVector n01 = v0.lanewise(VectorOperators.LSHR, 4).and((short) 0x000F);
+            ShortVector n02 = v0.lanewise(VectorOperators.LSHR, 8).and((short) 0x000F);
+            ShortVector n03 = v0.lanewise(VectorOperators.LSHR, 12);
+            IntVector p0A = n00.mul(xA0).add(n01.mul(xA1)).add(n02.mul(xA2)).add(n03.mul(xA3))
+                    .reinterpretAsInts();
+            acc0A = ((FloatVector) p0A.add(p0A.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16)
+                    .sub(lsA).convert(VectorOperators.I2F, 0)).fma(w0.mul(dxA), acc0A);
+            IntVector p0B = n00.mul(xB0).add(n01.mul(xB1)).add(n02.mul(xB2)).add(n03.mul(xB3))
+                    .reinterpretAsInts();
+            acc0B = ((FloatVector) p0B.add(p0B.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16)
+                    .sub(lsB).convert(VectorOperators.I2F, 0)).fma(w0.mul(dxB), acc0B);
+            FloatVector w1 = FloatVector.fromMemorySegment(WF, packed, b1 + g, LE).rearrange(ROW_PAIR_SCALES);
+            ShortVector v1 = ShortVector.fromMemorySegment(WS, packed, b1 + g + PackedBlocks.SCALE_BYTES, LE);
+            ShortVector n10 = v1.and((short) 0x000F);
+            ShortVector n11 = v1.lanewise(VectorOperators.LSHR, 4).and((short) 0x000F);
+            ShortVector n12 = v1.lanewise(VectorOperators.LSHR, 8).and((short) 0x000F);
+            ShortVector n13 = v1.lanewise(VectorOperators.LSHR, 12);
+            IntVector p1A = n10.mul(xA0).add(n11.mul(xA1)).add(n12.mul(xA2)).add(n13.mul(xA3))
+                    .reinterpretAsInts();
+            acc1A = ((FloatVector) p1A.add(p1A.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16)
+                    .sub(lsA).convert(VectorOperators.I2F, 0)).fma(w1.mul(dxA), acc1A);
+            IntVector p1B = n10.mul(xB0).add(n11.mul(xB1)).add(n12.mul(xB2)).add(n13.mul(xB3))
+                    .reinterpretAsInts();
+            acc1B = ((FloatVector) p1B.add(p1B.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16)
+                    .sub(lsB).convert(VectorOperators.I2F, 0)).fma(w1.mul(dxB), acc1B);
+        }
+        out[outA] = ((acc0A.lane(0) + acc0A.lane(4)) + (acc0A.lane(2) + acc0A.lane(6)))
+                + ((acc0A.lane(1) + acc0A.lane(5)) + (acc0A.lane(3) + acc0A.lane(7)));
+        out[outA + 1] = ((acc0A.lane(8) + acc0A.lane(12)) + (acc0A.lane(10) + acc0A.lane(14)))
+                + ((acc0A.lane(9) + acc0A.lane(13)) + (acc0A.lane(11) + acc0A.lane(15)));
+        out[outA + 2] = ((acc1A.lane(0) + acc1A.lane(4)) + (acc1A.lane(2) + acc1A.lane(6)))
+                + ((acc1A.lane(1) + acc1A.lane(5)) + (acc1A.lane(3) + acc1A.lane(7)));
+        out[outA + 2 + 1] = ((acc1A.lane(8) + acc1A.lane(12)) + (acc1A.lane(10) + acc1A.lane(14)))
+                + ((acc1A.lane(9) + acc1A.lane(13)) + (acc1A.lane(11) + acc1A.lane(15)));
+        out[outB] = ((acc0B.lane(0) + acc0B.lane(4)) + (acc0B.lane(2) + acc0B.lane(6)))
+                + ((acc0B.lane(1) + acc0B.lane(5)) + (acc0B.lane(3) + acc0B.lane(7)));
+        out[outB + 1] = ((acc0B.lane(8) + acc0B.lane(12)) + (acc0B.lane(10) + acc0B.lane(14)))
+                + ((acc0B.lane(9) + acc0B.lane(13)) + (acc0B.lane(11) + acc0B.lane(15)));
+        out[outB + 2] = ((acc1B.lane(0) + acc1B.lane(4)) + (acc1B.lane(2) + acc1B.lane(6)))
+                + ((acc1B.lane(1) + acc1B.lane(5)) + (acc1B.lane(3) + acc1B.lane(7)));
+        out[outB + 2 + 1] = ((acc1B.lane(8) + acc1B.lane(12)) + (acc1B.lane(10) + acc1B.lane(14)))
+                + ((acc1B.lane(9) + acc1B.lane(13)) + (acc1B.lane(11) + acc1B.lane(15)));
+    }
+
     private static final long Q8_0_UNIT_BYTES = PackedBlocks.unitBytes(dev.djinn.core.tensor.GgmlType.Q8_0);
 
     /**
