@@ -92,9 +92,10 @@ public final class MatMul {
         prepX = null;
         prepPrompt = null;
         out.panelsReady = false;
-        // prompt rows in floats (K-quants: where the kernels multiply them so) go through the panel kernel
-        if ((format != ActivationFormat.Q8_K || kernels.kQuantPromptsAsFloat())
-                && out.gemmCount >= kernels.minPanelRows()) {
+        // prompt rows in floats go through the panel kernel; K-quant prompt rows keep the lane-sum GEMM, whose
+        // summation order keeps llama.cpp's greedy tokens on the reference K-quant models (with panels, a
+        // near-tie of 0.021 in llama-kquant-random-q6_k's reference run goes the other way)
+        if (format != ActivationFormat.Q8_K && out.gemmCount >= kernels.minPanelRows()) {
             int width = kernels.panelWidth();
             int panels = Math.ceilDiv(out.gemmCount, width);
             if (out.panels == null) {
@@ -448,7 +449,13 @@ public final class MatMul {
             return;
         }
         if (shared) {
-            floatRows(w, out, stride, from, to, x.allRows, x.rows);
+            // generated rows through the GEMM that equals their dot kernel; prompt rows from their panels when
+            // made, as in a step without generated rows (a row's arithmetic never depends on its batch)
+            if (x.panelsReady) {
+                floatRows(w, out, stride, from, to, x.dotRows, x.dotCount, true);
+            } else {
+                floatRows(w, out, stride, from, to, x.allRows, x.rows, false);
+            }
             return;
         }
         if (!floatGemm(w.type())) {
@@ -542,16 +549,17 @@ public final class MatMul {
 
     /** Prompt rows of weight rows [from, to) through the float matrix-matrix kernel. */
     private void promptRows(Tensor w, float[] out, int stride, int from, int to) {
-        floatRows(w, out, stride, from, to, jobInput.gemmRows, jobInput.gemmCount, jobInput.panelsReady);
-    }
-
-    private void floatRows(Tensor w, float[] out, int stride, int from, int to, int[] xRows, int count) {
-        floatRows(w, out, stride, from, to, xRows, count, false);
+        QuantizedRows x = jobInput;
+        if (x.panelsReady) {
+            floatRows(w, out, stride, from, to, x.gemmRows, 0, true);
+        } else {
+            floatRows(w, out, stride, from, to, x.gemmRows, x.gemmCount, false);
+        }
     }
 
     /**
      * Activation rows {@code xRows[0 .. count)} times weight rows [from, to) through the float matrix-matrix
-     * kernel; with {@code panels}, the prompt rows (then exactly those) from their panels.
+     * kernel, and with {@code panels} every prompt row from its panels, over the same decoded tile.
      */
     private void floatRows(Tensor w, float[] out, int stride, int from, int to, int[] xRows, int count,
                            boolean panels) {
@@ -574,10 +582,11 @@ public final class MatMul {
                     kernels.decodeForGemm(w.type(), data, off + w.rowBytes() * i, tile, i * cols, cols);
                 }
             }
+            if (count > 0) {
+                kernels.gemm(tile, rows, x.values, xRows, count, cols, out, stride, r);
+            }
             if (panels) {
                 kernels.gemmPanels(tile, rows, x, out, stride, r);
-            } else {
-                kernels.gemm(tile, rows, x.values, xRows, count, cols, out, stride, r);
             }
         }
     }

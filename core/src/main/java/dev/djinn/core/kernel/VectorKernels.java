@@ -1957,16 +1957,17 @@ final class VectorKernels extends ScalarKernels {
     // ---------------------------------------------------------------- prompt GEMM over panels of prompt rows
 
     /**
-     * Prompt rows from which {@link #gemmPanels} takes over from {@link #gemm}: 8 weight rows by 2 panels of
-     * prompt rows hold 16 accumulators and read 10 values per 16 FMAs, with no lane sums at the end, where
-     * {@link #tile4x4} reads 8 values per 16 FMAs, from two streams that do not fit L1 together, and then sums
-     * lanes. On a Zen 5 core (JMH MatMat, 2048 x 2048, one thread): Q4_0 times 512 prompt rows in 22.6 ms
-     * against 33.7, 16 rows in 1.14 against 1.35; F32 times 480 rows at 85-96 GMAC/s, 78-87% of the core's FMA
-     * peak (8 x 3 panels, 24 accumulators: 26-29 ms; 4 x 4: 23 ms). Below 512 bits the kernel is tested but not
-     * chosen: with AVX2's 16 registers its accumulators would spill.
+     * Prompt rows from which {@link #gemmPanels} takes over from {@link #gemm}: one, so that every prompt row
+     * takes it whatever else its step holds (a threshold on the step's count would make a row's bits depend on
+     * its batch). 8 weight rows by 2 panels of prompt rows hold 16 accumulators and read 10 values per 16 FMAs,
+     * with no lane sums at the end, where {@link #tile4x4} reads 8 values per 16 FMAs, from two streams that do
+     * not fit L1 together, and then sums lanes. On a Zen 5 core (JMH MatMat, 2048 x 2048, one thread): Q4_0
+     * times 512 prompt rows in 22.6 ms against 33.7, 16 rows in 1.14 against 1.35; F32 times 480 rows at 85-96
+     * GMAC/s, 78-87% of the core's FMA peak (8 x 3 panels, 24 accumulators: 26-29 ms; 4 x 4: 23 ms). Below 512
+     * bits the kernel is tested but not chosen: with AVX2's 16 registers its accumulators would spill.
      */
     private static final int MIN_PANEL_ROWS = Integer.getInteger("djinn.panels.min",
-            FloatVector.SPECIES_PREFERRED.vectorBitSize() >= 512 ? LANES : Integer.MAX_VALUE);
+            FloatVector.SPECIES_PREFERRED.vectorBitSize() >= 512 ? 1 : Integer.MAX_VALUE);
 
     @Override
     public int minPanelRows() {
@@ -2653,11 +2654,7 @@ final class VectorKernels extends ScalarKernels {
                 }
             }
         }
-        if (x.panelsReady && floatTs == x.gemmRows && floatCount == x.gemmCount) {
-            gemmPanels(tile, rows, x, out, outStride, outCol);
-        } else {
-            gemm(tile, rows, x.values, floatTs, floatCount, n, out, outStride, outCol);
-        }
+        gemm(tile, rows, x.values, floatTs, floatCount, n, out, outStride, outCol);
     }
 
     private static float[] kQuantTileArray(boolean q4k, int rows, int n) {

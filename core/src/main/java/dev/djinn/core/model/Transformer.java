@@ -42,7 +42,6 @@ public final class Transformer {
     private final float[] ropeCosPairs;
     private final float[] ropeSinPairs;
     private float[] logits = new float[0];
-    private final boolean[] logitRowPrompt;
     private final QuantizedRows dimInput;
     private final QuantizedRows attnInput;
     private final QuantizedRows ffnInput;
@@ -90,7 +89,6 @@ public final class Transformer {
         ropeSin = new float[maxBatch * cfg.ropeDims() / 2];
         ropeCosPairs = new float[maxBatch * cfg.ropeDims()];
         ropeSinPairs = new float[maxBatch * cfg.ropeDims()];
-        logitRowPrompt = new boolean[maxBatch];
         blockStart = new int[maxBatch + 1];
         dimInput = new QuantizedRows(dim, maxBatch);
         attnInput = new QuantizedRows(cfg.attnOutDim(), maxBatch);
@@ -247,7 +245,6 @@ public final class Transformer {
         for (int r = 0; r < n; r++) {
             if (batch.wantsLogits(r)) {
                 System.arraycopy(x, r * dim, hb, rows * dim, dim);
-                logitRowPrompt[rows] = batch.isPrompt(r);
                 rows++;
             }
         }
@@ -259,7 +256,9 @@ public final class Transformer {
         if (logits.length < rows * vocab) {
             logits = new float[rows * vocab];
         }
-        matmul.prepare(ActivationFormat.forWeights(weights.output().type()), xb, rows, logitRowPrompt, dimInput);
+        // every row the matrix-vector kernels, prompt row or not: a few rows against the vocabulary, where
+        // the matrix-matrix path would first decode the whole output matrix to floats
+        matmul.prepare(ActivationFormat.forWeights(weights.output().type()), xb, rows, dimInput);
         matmul.multiply(weights.output(), dimInput, logits, vocab);
     }
 
