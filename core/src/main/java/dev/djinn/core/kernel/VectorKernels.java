@@ -2040,6 +2040,15 @@ final class VectorKernels extends ScalarKernels {
         for (int v = 0; v < width; v++) {
             int first = (p + v) * LANES;
             int n = Math.min(LANES, x.gemmCount - first);
+            if (rows == 8 && LANES == 16) {
+                // a prompt row's eight outputs are adjacent: one 8-lane gather from the scratch, one store
+                int[] map = width == 2 ? EIGHT_ROWS_OF_TWO : EIGHT_ROWS_OF_ONE;
+                for (int j = 0; j < n; j++) {
+                    FloatVector.fromArray(FloatVector.SPECIES_256, sums, v * LANES + j, map, 0)
+                            .intoArray(out, x.gemmRows[first + j] * outStride + outCol + r);
+                }
+                continue;
+            }
             for (int j = 0; j < n; j++) {
                 int o = x.gemmRows[first + j] * outStride + outCol + r;
                 for (int i = 0; i < rows; i++) {
@@ -2048,6 +2057,10 @@ final class VectorKernels extends ScalarKernels {
             }
         }
     }
+
+    /** Where accumulator i's lane sits in the scratch of an 8 x 2 and an 8 x 1 tile (for the 8-lane gathers). */
+    private static final int[] EIGHT_ROWS_OF_TWO = {0, 32, 64, 96, 128, 160, 192, 224};
+    private static final int[] EIGHT_ROWS_OF_ONE = {0, 16, 32, 48, 64, 80, 96, 112};
 
     /** Weight rows r .. r + 7 times panels p .. p + 1: 16 accumulators, into {@code sums}. */
     private static void panel8x2(float[] w, int r, float[] x, int p, int cols, float[] sums) {
