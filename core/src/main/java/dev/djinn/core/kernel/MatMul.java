@@ -92,10 +92,9 @@ public final class MatMul {
         prepX = null;
         prepPrompt = null;
         out.panelsReady = false;
-        // prompt rows in floats go through the panel kernel; K-quant prompt rows keep the lane-sum GEMM, whose
-        // summation order keeps llama.cpp's greedy tokens on the reference K-quant models (with panels, a
-        // near-tie of 0.021 in llama-kquant-random-q6_k's reference run goes the other way)
-        if (format != ActivationFormat.Q8_K && out.gemmCount >= kernels.minPanelRows()) {
+        // prompt rows in floats go through the panel kernel (K-quants: Q4_K's, see VectorKernels.floatRows)
+        if ((format != ActivationFormat.Q8_K || kernels.kQuantPromptsAsFloat())
+                && out.gemmCount >= kernels.minPanelRows()) {
             int width = kernels.panelWidth();
             int panels = Math.ceilDiv(out.gemmCount, width);
             if (out.panels == null) {

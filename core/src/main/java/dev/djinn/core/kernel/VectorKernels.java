@@ -2667,7 +2667,14 @@ final class VectorKernels extends ScalarKernels {
                 }
             }
         }
-        gemm(tile, rows, x.values, floatTs, floatCount, n, out, outStride, outCol);
+        // Q4_K prompt rows from their panels; Q6_K's keep the lane-sum GEMM, whose summation order keeps
+        // llama.cpp's greedy tokens on the reference Q6_K model (with panels, a near-tie of 0.021 in its
+        // reference run went the other way). A weight type's choice, never the batch's.
+        if (q4k && x.panelsReady && floatTs == x.gemmRows && floatCount == x.gemmCount) {
+            gemmPanels(tile, rows, x, out, outStride, outCol);
+        } else {
+            gemm(tile, rows, x.values, floatTs, floatCount, n, out, outStride, outCol);
+        }
     }
 
     private static float[] kQuantTileArray(boolean q4k, int rows, int n) {
