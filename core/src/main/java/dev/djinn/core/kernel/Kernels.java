@@ -45,11 +45,11 @@ public interface Kernels {
               int outCol);
 
     /**
-     * Prompt rows from which {@link #gemmPanels} replaces {@link #gemm} (when only prompt rows are multiplied);
-     * {@link Integer#MAX_VALUE} where this implementation has no panel kernel.
+     * Whether every prompt row takes {@link #gemmPanels} instead of {@link #gemm}: every one, never depending
+     * on how many share a step, so that a row's bits never depend on its batch.
      */
-    default int minPanelRows() {
-        return Integer.MAX_VALUE;
+    default boolean promptPanels() {
+        return false;
     }
 
     /** Prompt rows per panel of {@link #panelRows}. */

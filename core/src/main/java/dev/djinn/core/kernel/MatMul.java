@@ -94,7 +94,7 @@ public final class MatMul {
         out.panelsReady = false;
         // prompt rows in floats go through the panel kernel (K-quants: Q4_K's, see VectorKernels.floatRows)
         if ((format != ActivationFormat.Q8_K || kernels.kQuantPromptsAsFloat())
-                && out.gemmCount >= kernels.minPanelRows()) {
+                && out.gemmCount > 0 && kernels.promptPanels()) {
             int width = kernels.panelWidth();
             int panels = Math.ceilDiv(out.gemmCount, width);
             if (out.panels == null) {
@@ -192,9 +192,6 @@ public final class MatMul {
      * 0.93 (2 rows), 0.49 (8), 0.43 (64).
      */
     static final int MIN_GEMM_DOTS = 5;
-
-    /** Whether packed Q4_0 weights take generated rows two at a time where the kernels can (see above). */
-    private static final boolean TWO_ROW_Q4_0 = !Boolean.getBoolean("djinn.q4_0.oneRowAtATime");
 
     /** Generated rows in one step from which F16 and K-quant weights share their prompt GEMM. */
     static final int MIN_BATCHED_DOTS = 2;
@@ -509,15 +506,13 @@ public final class MatMul {
                 long g = groupBytes * (r / PackedBlocks.GROUP_ROWS);
                 long run = groupBytes / 2;
                 int i = 0;
-                if (TWO_ROW_Q4_0) {
-                    // generated rows two at a time: each run's nibbles pulled apart once for both
-                    for (; i + 1 < x.dotCount; i += 2) {
-                        int a = dots[i], b = dots[i + 1];
-                        kernels.dotQ4_0PackedRunsTwoRows(w.packed(), g, g + run, x, a, b, out, a * stride + r,
-                                b * stride + r);
-                        kernels.dotQ4_0PackedRunsTwoRows(w.packed(), g + 2 * run, g + 3 * run, x, a, b, out,
-                                a * stride + r + 4, b * stride + r + 4);
-                    }
+                // generated rows two at a time: each run's nibbles pulled apart once for both
+                for (; i + 1 < x.dotCount; i += 2) {
+                    int a = dots[i], b = dots[i + 1];
+                    kernels.dotQ4_0PackedRunsTwoRows(w.packed(), g, g + run, x, a, b, out, a * stride + r,
+                            b * stride + r);
+                    kernels.dotQ4_0PackedRunsTwoRows(w.packed(), g + 2 * run, g + 3 * run, x, a, b, out,
+                            a * stride + r + 4, b * stride + r + 4);
                 }
                 for (; i < x.dotCount; i++) {
                     int b = dots[i];

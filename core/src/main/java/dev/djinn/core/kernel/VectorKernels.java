@@ -785,6 +785,8 @@ final class VectorKernels extends ScalarKernels {
             acc1B = ((FloatVector) p1B.add(p1B.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16)
                     .sub(lsB).convert(VectorOperators.I2F, 0)).fma(w1.mul(dxB), acc1B);
         }
+        // written out: a helper for these sums, even with an inline directive, made the kernel 3-5x slower in
+        // most JVM starts (JMH MatMat, 16 generated rows)
         out[outA] = ((acc0A.lane(0) + acc0A.lane(4)) + (acc0A.lane(2) + acc0A.lane(6)))
                 + ((acc0A.lane(1) + acc0A.lane(5)) + (acc0A.lane(3) + acc0A.lane(7)));
         out[outA + 1] = ((acc0A.lane(8) + acc0A.lane(12)) + (acc0A.lane(10) + acc0A.lane(14)))
@@ -1957,21 +1959,19 @@ final class VectorKernels extends ScalarKernels {
     // ---------------------------------------------------------------- prompt GEMM over panels of prompt rows
 
     /**
-     * Prompt rows from which {@link #gemmPanels} takes over from {@link #gemm}: one, so that every prompt row
-     * takes it whatever else its step holds (a threshold on the step's count would make a row's bits depend on
-     * its batch). 8 weight rows by 2 panels of prompt rows hold 16 accumulators and read 10 values per 16 FMAs,
-     * with no lane sums at the end, where {@link #tile4x4} reads 8 values per 16 FMAs, from two streams that do
-     * not fit L1 together, and then sums lanes. On a Zen 5 core (JMH MatMat, 2048 x 2048, one thread): Q4_0
-     * times 512 prompt rows in 22.6 ms against 33.7, 16 rows in 1.14 against 1.35; F32 times 480 rows at 85-96
-     * GMAC/s, 78-87% of the core's FMA peak (8 x 3 panels, 24 accumulators: 26-29 ms; 4 x 4: 23 ms). Below 512
-     * bits the kernel is tested but not chosen: with AVX2's 16 registers its accumulators would spill.
+     * Every prompt row takes {@link #gemmPanels} where the preferred species is 512 bits: 8 weight rows by 2
+     * panels of prompt rows hold 16 accumulators and read 10 values per 16 FMAs, with no lane sums at the end,
+     * where {@link #tile4x4} reads 8 values per 16 FMAs, from two streams that do not fit L1 together, and then
+     * sums lanes. On a Zen 5 core (JMH MatMat, 2048 x 2048, one thread): Q4_0 times 512 prompt rows in 22.6 ms
+     * against 33.7, 16 rows in 1.14 against 1.35; F32 times 480 rows at 85-96 GMAC/s, 78-87% of the core's FMA
+     * peak (8 x 3 panels, 24 accumulators: 26-29 ms; 4 x 4: 23 ms). Below 512 bits the kernel is tested but
+     * not chosen: with AVX2's 16 registers its accumulators would spill.
      */
-    private static final int MIN_PANEL_ROWS = Integer.getInteger("djinn.panels.min",
-            FloatVector.SPECIES_PREFERRED.vectorBitSize() >= 512 ? 1 : Integer.MAX_VALUE);
+    private static final boolean PROMPT_PANELS = FloatVector.SPECIES_PREFERRED.vectorBitSize() >= 512;
 
     @Override
-    public int minPanelRows() {
-        return MIN_PANEL_ROWS;
+    public boolean promptPanels() {
+        return PROMPT_PANELS;
     }
 
     @Override

@@ -368,7 +368,7 @@ public final class Transformer {
             int firstLen = batch.position(r0) + 1;
             MemorySegment keys = cache.keys(local);
             MemorySegment values = cache.values(local);
-            float[] kvf = kvScratch(maxLen * (hd + hdv));
+            float[] kvf = scratch(kvScratch, maxLen * (hd + hdv), 4096);
             int vBase = maxLen * hd;
             // head-major cache: this head's keys (values) for positions 0 .. maxLen - 1 are one run
             long headRun = (long) g * cache.capacity();
@@ -389,7 +389,7 @@ public final class Transformer {
                 }
             }
             if (panels) {
-                float[] kp = keyPanelScratch(stride * hd);
+                float[] kp = scratch(keyPanelScratch, stride * hd, 4096);
                 kernels.panelKeys(kvf, 0, maxLen, hd, kp);
                 for (int j = 0; j < group; j++) {
                     for (int i = 0; i < rows; i += QUERIES_PER_SCORE_CALL) {
@@ -448,24 +448,6 @@ public final class Transformer {
 
     /** Queries of one head per {@link Kernels#scorePanels} call: its widest tile takes four. */
     private static final int QUERIES_PER_SCORE_CALL = 16;
-
-    private float[] keyPanelScratch(int size) {
-        float[] s = keyPanelScratch.get();
-        if (s == null || s.length < size) {
-            s = new float[grown(s, size, 4096)];
-            keyPanelScratch.set(s);
-        }
-        return s;
-    }
-
-    private float[] kvScratch(int size) {
-        float[] s = kvScratch.get();
-        if (s == null || s.length < size) {
-            s = new float[grown(s, size, 4096)];
-            kvScratch.set(s);
-        }
-        return s;
-    }
 
     /** Attention for work items [from, to), each one (block of rows, head). */
     private void attentionRange(int from, int to) {
@@ -535,10 +517,15 @@ public final class Transformer {
     }
 
     private float[] scratch(int size) {
-        float[] s = scoreScratch.get();
+        return scratch(scoreScratch, size, 1024);
+    }
+
+    /** This thread's array in {@code holder}, grown to at least {@code size} (at least {@code minimum}). */
+    private static float[] scratch(ThreadLocal<float[]> holder, int size, int minimum) {
+        float[] s = holder.get();
         if (s == null || s.length < size) {
-            s = new float[grown(s, size, 1024)];
-            scoreScratch.set(s);
+            s = new float[grown(s, size, minimum)];
+            holder.set(s);
         }
         return s;
     }

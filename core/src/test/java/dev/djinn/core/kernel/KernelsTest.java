@@ -67,21 +67,25 @@ class KernelsTest {
     void promptRowsThroughTheMatrixMatrixPathMatchTheNaiveReference(GgmlType type) {
         int n = 512;
         int rows = 37; // not a multiple of any tile
-        int tokens = 5;
+        multiplyAndCheckAgainstNaive(type, n, rows, new boolean[] {true, true, false, true, true});
+    }
+
+    /**
+     * A random {@code rows} x {@code n} matrix of {@code type} times random rows (prompt rows where flagged),
+     * every output within a float rounding bound of the naive double-precision product.
+     */
+    private void multiplyAndCheckAgainstNaive(GgmlType type, int n, int rows, boolean[] prompt) {
+        int tokens = prompt.length;
         dev.djinn.core.tensor.Tensor t = randomMatrix(type, n, rows);
-        MemorySegment w = t.data();
-        long rowBytes = t.rowBytes();
         QuantizedRows in = new QuantizedRows(n, tokens);
         try (ComputePool pool = new ComputePool(2)) {
             MatMul mm = new MatMul(kernels, pool);
-            mm.prepare(ActivationFormat.forWeights(type), randomFloats(tokens * n, 2f), tokens,
-                    new boolean[] {true, true, false, true, true}, in);
+            mm.prepare(ActivationFormat.forWeights(type), randomFloats(tokens * n, 2f), tokens, prompt, in);
             float[] out = new float[tokens * rows];
             mm.multiply(t, in, out, rows);
-            QuantizedRows one = new QuantizedRows(n, 1);
             float[] wf = new float[n];
             for (int r = 0; r < rows; r++) {
-                Dequantizer.dequantize(type, w, r * rowBytes, wf, 0, n);
+                Dequantizer.dequantize(type, t.data(), r * t.rowBytes(), wf, 0, n);
                 for (int b = 0; b < tokens; b++) {
                     double ref = 0;
                     double abs = 0;
@@ -175,34 +179,12 @@ class KernelsTest {
     void manyPromptRowsBesideGeneratedRowsMatchTheNaiveReference(GgmlType type) {
         int n = 256;
         int rows = 44;
-        int tokens = 41; // past every kernel's panel threshold, with generated rows among them
-        dev.djinn.core.tensor.Tensor t = randomMatrix(type, n, rows);
+        int tokens = 41; // several panels, with generated rows among them
         boolean[] prompt = new boolean[tokens];
         for (int b = 0; b < tokens; b++) {
             prompt[b] = b % 7 != 3;
         }
-        QuantizedRows in = new QuantizedRows(n, tokens);
-        try (ComputePool pool = new ComputePool(2)) {
-            MatMul mm = new MatMul(kernels, pool);
-            mm.prepare(ActivationFormat.forWeights(type), randomFloats(tokens * n, 2f), tokens, prompt, in);
-            float[] out = new float[tokens * rows];
-            mm.multiply(t, in, out, rows);
-            float[] wf = new float[n];
-            for (int r = 0; r < rows; r++) {
-                Dequantizer.dequantize(type, t.data(), r * t.rowBytes(), wf, 0, n);
-                for (int b = 0; b < tokens; b++) {
-                    double ref = 0;
-                    double abs = 0;
-                    for (int i = 0; i < n; i++) {
-                        double a = activationAt(in, b, i);
-                        ref += wf[i] * a;
-                        abs += Math.abs(wf[i] * a);
-                    }
-                    assertThat((double) out[b * rows + r]).as("%s row %d token %d", type, r, b)
-                            .isCloseTo(ref, within(2e-5 * abs + 1e-6));
-                }
-            }
-        }
+        multiplyAndCheckAgainstNaive(type, n, rows, prompt);
     }
 
     /** The activation value the kernels multiply with (quantized formats: q * d), in natural order. */
