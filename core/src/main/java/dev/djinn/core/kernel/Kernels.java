@@ -252,6 +252,19 @@ public interface Kernels {
     }
 
     /**
+     * {@code pairs} consecutive row pairs of packed Q8_0 weights (their runs adjacent from {@code runOff}: whole
+     * groups) times activation row {@code row}, into {@code out[outOff ..]} in row order: each result identical
+     * to {@link #dotQ8_0Packed}'s.
+     */
+    default void dotQ8_0PackedPairs(MemorySegment packed, long runOff, int pairs, QuantizedRows x, int row,
+                                    float[] out, int outOff) {
+        long runBytes = PackedBlocks.unitBytes(dev.djinn.core.tensor.GgmlType.Q8_0) * (x.cols / 32);
+        for (int p = 0; p < pairs; p++) {
+            dotQ8_0Packed(packed, runOff + p * runBytes, 0, x, row, out, outOff + 2 * p);
+        }
+    }
+
+    /**
      * Rows {@code firstRow} and {@code firstRow + 1} (0 or 2) of a {@link PackedBlocks} Q4_K group (at {@code
      * groupOff} in {@code packed}) times activation row {@code row} of {@code x} (Q8_K), into {@code out[outOff]}
      * and {@code out[outOff + 1]}: each result identical to {@link #dotQ4_K} on the row's GGUF bytes. Only when

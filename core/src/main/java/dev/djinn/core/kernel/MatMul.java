@@ -71,6 +71,7 @@ public final class MatMul {
         if (format == ActivationFormat.Q8_0 && out.dotCount > 0 && out.pairsTwice == null
                 && kernels.wideInt8Kernels()) {
             out.pairsTwice = new short[2 * out.cols * out.capacity];
+            out.wideTwice = new short[2 * out.cols * out.capacity];
             out.laneSumsTwice = new int[2 * (out.cols / 8) * out.capacity];
             out.pairDxTwice = new float[2 * (out.cols / 8) * out.capacity];
         }
@@ -217,8 +218,14 @@ public final class MatMul {
         }
     }
 
-    /** Q8_0 format: {@link QuantizedRows#pairsTwice}, {@code laneSumsTwice} and {@code pairDxTwice}. */
+    /** Q8_0 format: {@link QuantizedRows#pairsTwice}, {@code wideTwice}, {@code laneSumsTwice} and {@code pairDxTwice}. */
     private static void twice(QuantizedRows out, int row, int n) {
+        for (int b = row * n; b < (row + 1) * n; b += 32) {
+            for (int half = 0; half < 2; half++) {
+                System.arraycopy(out.wide, b + 16 * half, out.wideTwice, 2 * b + 32 * half, 16);
+                System.arraycopy(out.wide, b + 16 * half, out.wideTwice, 2 * b + 32 * half + 16, 16);
+            }
+        }
         int pairs = n / 64;
         for (int p = 0; p < pairs; p++) {
             int from = row * n + 64 * p;
@@ -501,6 +508,14 @@ public final class MatMul {
         int end = Math.min(to, PackedBlocks.packedRows(w));
         long groupBytes = PackedBlocks.groupBytes(w);
         GgmlType type = w.type();
+        if (type == GgmlType.Q8_0 && x.dotCount == 1 && r < end) {
+            // one generated row: every row pair of the range in one pass (see Kernels#dotQ8_0PackedPairs)
+            int groups = (end - r) / PackedBlocks.GROUP_ROWS;
+            int b = dots[0];
+            kernels.dotQ8_0PackedPairs(w.packed(), groupBytes * (r / PackedBlocks.GROUP_ROWS), 2 * groups, x, b, out,
+                    b * stride + r);
+            r += groups * PackedBlocks.GROUP_ROWS;
+        }
         if (type == GgmlType.Q4_0 && kernels.wideInt8Kernels()) {
             for (; r + 2 * PackedBlocks.GROUP_ROWS <= end; r += 2 * PackedBlocks.GROUP_ROWS) {
                 long g = groupBytes * (r / PackedBlocks.GROUP_ROWS);

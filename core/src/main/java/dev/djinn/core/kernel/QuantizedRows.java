@@ -47,6 +47,11 @@ public final class QuantizedRows {
      */
     short[] pairsTwice;
     /**
+     * For {@link Kernels#wideInt8Kernels}, made with {@link #pairsTwice}: per block the 16 shorts of {@link
+     * #wide} at even positions twice, then the 16 at odd positions twice (packed Q8_0 row pairs).
+     */
+    short[] wideTwice;
+    /**
      * For {@link Kernels#wideInt8Kernels}, Q8_K format, made on first use: {@link #pairs} with each two
      * neighbouring 64-value spans interleaved by 16 shorts (span one's first 16, span two's first 16, ...).
      */
