@@ -209,40 +209,50 @@ public interface Kernels {
     }
 
     /**
-     * Rows {@code firstRow} and {@code firstRow + 1} (0 or 2) of a {@link PackedBlocks} Q4_0 group (at {@code groupOff}
-     * in {@code packed}) times activation row {@code row} of {@code x} (Q8_0), into {@code out[outOff]} and
-     * {@code out[outOff + 1]}: each result identical to {@link #dotQ4_0} on the row's GGUF bytes. Only when
-     * {@link #packs} Q4_0.
+     * One packed Q4_0 row pair ({@link PackedBlocks}: its first unit at {@code run} in {@code packed}, each next
+     * one {@code stride} bytes on, see {@link PackedBlocks#q4_0Run}) times activation row {@code row} of {@code
+     * x} (Q8_0), into {@code out[outOff]} and {@code out[outOff + 1]}: each result identical to {@link #dotQ4_0}
+     * on the row's GGUF bytes. Only when {@link #packs} Q4_0.
      */
-    default void dotQ4_0Packed(MemorySegment packed, long groupOff, int firstRow, QuantizedRows x, int row,
+    default void dotQ4_0Packed(MemorySegment packed, long run, long stride, QuantizedRows x, int row,
                                float[] out, int outOff) {
         throw new UnsupportedOperationException(name() + " has no packed Q4_0 kernel");
     }
 
     /**
-     * Two neighbouring packed Q4_0 groups (eight rows, four row-pair runs {@code run} bytes apart) at once;
-     * only where {@link #wideInt8Kernels}.
+     * Four packed Q4_0 row pairs whose units lie side by side (eight rows: pair k's first unit at {@code run}
+     * plus k units, each next one {@code stride} bytes on) at once; only where {@link #wideInt8Kernels}.
      */
-    default void dotQ4_0PackedGroups(MemorySegment packed, long groupOff, long run, QuantizedRows x, int row,
+    default void dotQ4_0PackedGroups(MemorySegment packed, long run, long stride, QuantizedRows x, int row,
                                      float[] out, int outOff) {
         throw new UnsupportedOperationException(name() + " has no two-group Q4_0 kernel");
     }
 
     /**
-     * Two row-pair runs of packed Q4_0 weights (four rows; runs at {@code run0}, {@code run1} as in {@link
-     * #dotQ4_0PackedGroups}) times generated rows {@code rowA} and {@code rowB}, each row's four results exactly
+     * Two packed Q4_0 row pairs (four rows; first units at {@code run0}, {@code run1}, each next one {@code
+     * stride} bytes on) times generated rows {@code rowA} and {@code rowB}, each row's four results exactly
      * those of {@link #dotQ4_0PackedGroups}; only where {@link #wideInt8Kernels}.
      */
-    default void dotQ4_0PackedRunsTwoRows(MemorySegment packed, long run0, long run1, QuantizedRows x, int rowA,
-                                          int rowB, float[] out, int outA, int outB) {
+    default void dotQ4_0PackedRunsTwoRows(MemorySegment packed, long run0, long run1, long stride, QuantizedRows x,
+                                          int rowA, int rowB, float[] out, int outA, int outB) {
         throw new UnsupportedOperationException(name() + " has no two-row Q4_0 kernel");
     }
 
-    /** All four rows of a packed Q4_0 group: {@link #dotQ4_0Packed} for rows 0-1 and 2-3. */
-    default void dotQ4_0PackedGroup(MemorySegment packed, long groupOff, QuantizedRows x, int row, float[] out,
-                                    int outOff) {
-        dotQ4_0Packed(packed, groupOff, 0, x, row, out, outOff);
-        dotQ4_0Packed(packed, groupOff, 2, x, row, out, outOff + 2);
+    /**
+     * A packed Q4_0 group's four rows: {@link #dotQ4_0Packed} for its row pair at {@code run} and the next one,
+     * whose units sit one unit further on.
+     */
+    default void dotQ4_0PackedGroup(MemorySegment packed, long run, long stride, QuantizedRows x, int row,
+                                    float[] out, int outOff) {
+        dotQ4_0Packed(packed, run, stride, x, row, out, outOff);
+        dotQ4_0Packed(packed, run + PackedBlocks.unitBytes(dev.djinn.core.tensor.GgmlType.Q4_0), stride, x, row,
+                out, outOff + 2);
+    }
+
+    /** {@link #decodeForGemm} for row {@code half} (0 or 1) of a packed Q4_0 row pair (as in {@link #dotQ4_0Packed}). */
+    default void decodePackedQ4_0ForGemm(MemorySegment packed, long run, long stride, int half, float[] dst,
+                                         int dstOff, int n) {
+        throw new UnsupportedOperationException(name() + " has no packed Q4_0 decoder");
     }
 
     /** {@link #dotQ4_0Packed} for Q8_0 weights: each result identical to {@link #dotQ8_0}. */

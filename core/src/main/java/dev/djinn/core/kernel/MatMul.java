@@ -516,24 +516,8 @@ public final class MatMul {
                     b * stride + r);
             r += groups * PackedBlocks.GROUP_ROWS;
         }
-        if (type == GgmlType.Q4_0 && kernels.wideInt8Kernels()) {
-            for (; r + 2 * PackedBlocks.GROUP_ROWS <= end; r += 2 * PackedBlocks.GROUP_ROWS) {
-                long g = groupBytes * (r / PackedBlocks.GROUP_ROWS);
-                long run = groupBytes / 2;
-                int i = 0;
-                // generated rows two at a time: each run's nibbles pulled apart once for both
-                for (; i + 1 < x.dotCount; i += 2) {
-                    int a = dots[i], b = dots[i + 1];
-                    kernels.dotQ4_0PackedRunsTwoRows(w.packed(), g, g + run, x, a, b, out, a * stride + r,
-                            b * stride + r);
-                    kernels.dotQ4_0PackedRunsTwoRows(w.packed(), g + 2 * run, g + 3 * run, x, a, b, out,
-                            a * stride + r + 4, b * stride + r + 4);
-                }
-                for (; i < x.dotCount; i++) {
-                    int b = dots[i];
-                    kernels.dotQ4_0PackedGroups(w.packed(), g, run, x, b, out, b * stride + r);
-                }
-            }
+        if (type == GgmlType.Q4_0) {
+            return packedQ4_0Rows(w, out, stride, r, end);
         }
         for (; r + PackedBlocks.GROUP_ROWS <= end; r += PackedBlocks.GROUP_ROWS) {
             long g = groupBytes * (r / PackedBlocks.GROUP_ROWS);
@@ -545,12 +529,50 @@ public final class MatMul {
                 } else if (type == GgmlType.Q6_K) {
                     kernels.dotQ6_KPacked(w.packed(), g, 0, x, b, out, b * stride + r);
                     kernels.dotQ6_KPacked(w.packed(), g, 2, x, b, out, b * stride + r + 2);
-                } else if (type == GgmlType.Q8_0) {
+                } else {
                     kernels.dotQ8_0Packed(w.packed(), g, 0, x, b, out, b * stride + r);
                     kernels.dotQ8_0Packed(w.packed(), g, 2, x, b, out, b * stride + r + 2);
-                } else {
-                    kernels.dotQ4_0PackedGroup(w.packed(), g, x, b, out, b * stride + r);
                 }
+            }
+        }
+        return r;
+    }
+
+    /**
+     * {@link #packedRows} for Q4_0 from row {@code r} (a group's first) to {@code end}: eight rows at a time where
+     * they are one interleaved block of {@link PackedBlocks#q4_0Run} (four row pairs read as one stream), else a
+     * group of four.
+     */
+    private int packedQ4_0Rows(Tensor w, float[] out, int stride, int r, int end) {
+        QuantizedRows x = jobInput;
+        int[] dots = x.dotRows;
+        long unit = PackedBlocks.unitBytes(GgmlType.Q4_0);
+        while (r + PackedBlocks.GROUP_ROWS <= end) {
+            int pair = r / 2;
+            long run = PackedBlocks.q4_0Run(w, pair);
+            long step = PackedBlocks.q4_0Stride(w, pair);
+            if (kernels.wideInt8Kernels() && pair % PackedBlocks.Q4_0_INTERLEAVED_PAIRS == 0
+                    && r + 2 * PackedBlocks.GROUP_ROWS <= end) {
+                int i = 0;
+                // generated rows two at a time: each pair's nibbles pulled apart once for both
+                for (; i + 1 < x.dotCount; i += 2) {
+                    int a = dots[i], b = dots[i + 1];
+                    kernels.dotQ4_0PackedRunsTwoRows(w.packed(), run, run + unit, step, x, a, b, out, a * stride + r,
+                            b * stride + r);
+                    kernels.dotQ4_0PackedRunsTwoRows(w.packed(), run + 2 * unit, run + 3 * unit, step, x, a, b, out,
+                            a * stride + r + 4, b * stride + r + 4);
+                }
+                for (; i < x.dotCount; i++) {
+                    int b = dots[i];
+                    kernels.dotQ4_0PackedGroups(w.packed(), run, step, x, b, out, b * stride + r);
+                }
+                r += 2 * PackedBlocks.GROUP_ROWS;
+            } else {
+                for (int i = 0; i < x.dotCount; i++) {
+                    int b = dots[i];
+                    kernels.dotQ4_0PackedGroup(w.packed(), run, step, x, b, out, b * stride + r);
+                }
+                r += PackedBlocks.GROUP_ROWS;
             }
         }
         return r;
@@ -581,8 +603,13 @@ public final class MatMul {
                 long groupBytes = PackedBlocks.groupBytes(w);
                 for (int i = 0; i < rows; i++) {
                     int row = r + i;
-                    kernels.decodePackedForGemm(w.type(), w.packed(), groupBytes * (row / PackedBlocks.GROUP_ROWS),
-                            row % PackedBlocks.GROUP_ROWS, tile, i * cols, cols);
+                    if (w.type() == GgmlType.Q4_0) {
+                        kernels.decodePackedQ4_0ForGemm(w.packed(), PackedBlocks.q4_0Run(w, row / 2),
+                                PackedBlocks.q4_0Stride(w, row / 2), row % 2, tile, i * cols, cols);
+                    } else {
+                        kernels.decodePackedForGemm(w.type(), w.packed(), groupBytes * (row / PackedBlocks.GROUP_ROWS),
+                                row % PackedBlocks.GROUP_ROWS, tile, i * cols, cols);
+                    }
                 }
             } else {
                 MemorySegment data = ggufRows(w, r, rows);

@@ -474,10 +474,10 @@ final class VectorKernels extends ScalarKernels {
      * method, and Vector API calls left out of line allocate.
      */
     @Override
-    public void dotQ4_0Packed(MemorySegment packed, long groupOff, int firstRow, QuantizedRows x, int row, float[] out,
+    public void dotQ4_0Packed(MemorySegment packed, long run, long stride, QuantizedRows x, int row, float[] out,
                               int outOff) {
         if (ROW_PAIRS_AT_ONCE) {
-            dotQ4_0RowPair(packed, groupOff, firstRow, x, row, out, outOff);
+            dotQ4_0RowPair(packed, run, stride, x, row, out, outOff);
             return;
         }
         int npairs = x.cols / 64;
@@ -487,11 +487,11 @@ final class VectorKernels extends ScalarKernels {
         int xo = row * x.cols;
         int lso = row * (x.cols / 8);
         // the row pair's run: per pair of blocks its four scales (row A's two, row B's two), then A's and B's quants
-        long base = groupOff + (firstRow / 2) * (long) npairs * Q4_0_PAIR_BYTES;
+        long base = run;
         long quants = base + PackedBlocks.SCALE_BYTES;
         FloatVector acc0 = FloatVector.zero(QF), acc1 = acc0;
         for (int p = 0; p < npairs; p++) {
-            long g = Q4_0_PAIR_BYTES * p;
+            long g = stride * p;
             int q = xo + 64 * p;
             ShortVector x0 = ShortVector.fromArray(QS, pairs, q);
             ShortVector x1 = ShortVector.fromArray(QS, pairs, q + 16);
@@ -551,7 +551,7 @@ final class VectorKernels extends ScalarKernels {
      * 16-bit lanes (same bits as 32-bit shifts and masks, measured as fast): after a prompt, C2 left one of the
      * 32-bit shifts of {@link #dotQ4_0PackedGroups} out of line in about half the starts, boxing it.
      */
-    private static void dotQ4_0RowPair(MemorySegment packed, long groupOff, int firstRow, QuantizedRows x, int row,
+    private static void dotQ4_0RowPair(MemorySegment packed, long run, long stride, QuantizedRows x, int row,
                                        float[] out, int outOff) {
         int npairs = x.cols / 64;
         short[] pairs = x.pairsTwice;
@@ -559,11 +559,11 @@ final class VectorKernels extends ScalarKernels {
         float[] pairDx = x.pairDxTwice;
         int xo = 2 * row * x.cols;
         int lso = 2 * row * (x.cols / 8);
-        long base = groupOff + (firstRow / 2) * (long) npairs * Q4_0_PAIR_BYTES;
+        long base = run;
         long quants = base + PackedBlocks.SCALE_BYTES;
         FloatVector acc = FloatVector.zero(WF);
         for (int p = 0; p < npairs; p++) {
-            long g = Q4_0_PAIR_BYTES * p;
+            long g = stride * p;
             int q = xo + 128 * p;
             ShortVector x0 = ShortVector.fromArray(WS, pairs, q);
             ShortVector x1 = ShortVector.fromArray(WS, pairs, q + 32);
@@ -594,10 +594,10 @@ final class VectorKernels extends ScalarKernels {
      * activations load once for four rows, and the two runs stream from memory side by side.
      */
     @Override
-    public void dotQ4_0PackedGroup(MemorySegment packed, long groupOff, QuantizedRows x, int row, float[] out,
+    public void dotQ4_0PackedGroup(MemorySegment packed, long run, long stride, QuantizedRows x, int row, float[] out,
                                    int outOff) {
         if (!ROW_PAIRS_AT_ONCE) {
-            super.dotQ4_0PackedGroup(packed, groupOff, x, row, out, outOff);
+            super.dotQ4_0PackedGroup(packed, run, stride, x, row, out, outOff);
             return;
         }
         int npairs = x.cols / 64;
@@ -606,13 +606,13 @@ final class VectorKernels extends ScalarKernels {
         float[] pairDx = x.pairDxTwice;
         int xo = 2 * row * x.cols;
         int lso = 2 * row * (x.cols / 8);
-        long base0 = groupOff;
-        long base1 = groupOff + npairs * Q4_0_PAIR_BYTES;
+        long base0 = run;
+        long base1 = run + Q4_0_PAIR_BYTES;
         long quants0 = base0 + PackedBlocks.SCALE_BYTES;
         long quants1 = base1 + PackedBlocks.SCALE_BYTES;
         FloatVector acc0 = FloatVector.zero(WF), acc1 = acc0;
         for (int p = 0; p < npairs; p++) {
-            long g = Q4_0_PAIR_BYTES * p;
+            long g = stride * p;
             int q = xo + 128 * p;
             ShortVector x0 = ShortVector.fromArray(WS, pairs, q);
             ShortVector x1 = ShortVector.fromArray(WS, pairs, q + 32);
@@ -652,7 +652,7 @@ final class VectorKernels extends ScalarKernels {
     }
 
     @Override
-    public void dotQ4_0PackedGroups(MemorySegment packed, long groupOff, long run, QuantizedRows x, int row,
+    public void dotQ4_0PackedGroups(MemorySegment packed, long run, long stride, QuantizedRows x, int row,
                                     float[] out, int outOff) {
         int npairs = x.cols / 64;
         short[] pairs = x.pairsTwice;
@@ -660,10 +660,10 @@ final class VectorKernels extends ScalarKernels {
         float[] pairDx = x.pairDxTwice;
         int xo = 2 * row * x.cols;
         int lso = 2 * row * (x.cols / 8);
-        long b0 = groupOff, b1 = b0 + run, b2 = b1 + run, b3 = b2 + run;
+        long b0 = run, b1 = b0 + Q4_0_PAIR_BYTES, b2 = b1 + Q4_0_PAIR_BYTES, b3 = b2 + Q4_0_PAIR_BYTES;
         FloatVector acc0 = FloatVector.zero(WF), acc1 = acc0, acc2 = acc0, acc3 = acc0;
         for (int p = 0; p < npairs; p++) {
-            long g = Q4_0_PAIR_BYTES * p;
+            long g = stride * p;
             int q = xo + 128 * p;
             ShortVector x0 = ShortVector.fromArray(WS, pairs, q);
             ShortVector x1 = ShortVector.fromArray(WS, pairs, q + 32);
@@ -733,8 +733,8 @@ final class VectorKernels extends ScalarKernels {
      * kernel's bits. Results for row A go to {@code out[outA ..]}, for row B to {@code out[outB ..]}.
      */
     @Override
-    public void dotQ4_0PackedRunsTwoRows(MemorySegment packed, long b0, long b1, QuantizedRows x, int rowA, int rowB,
-                                         float[] out, int outA, int outB) {
+    public void dotQ4_0PackedRunsTwoRows(MemorySegment packed, long b0, long b1, long stride, QuantizedRows x, int rowA,
+                                         int rowB, float[] out, int outA, int outB) {
         int npairs = x.cols / 64;
         short[] pairs = x.pairsTwice;
         int[] laneSums = x.laneSumsTwice;
@@ -743,7 +743,7 @@ final class VectorKernels extends ScalarKernels {
         int la = 2 * rowA * (x.cols / 8), lb = 2 * rowB * (x.cols / 8);
         FloatVector acc0A = FloatVector.zero(WF), acc1A = acc0A, acc0B = acc0A, acc1B = acc0A;
         for (int p = 0; p < npairs; p++) {
-            long g = Q4_0_PAIR_BYTES * p;
+            long g = stride * p;
             ShortVector xA0 = ShortVector.fromArray(WS, pairs, xa + 128 * p);
             ShortVector xA1 = ShortVector.fromArray(WS, pairs, xa + 128 * p + 32);
             ShortVector xA2 = ShortVector.fromArray(WS, pairs, xa + 128 * p + 64);
@@ -3176,13 +3176,20 @@ final class VectorKernels extends ScalarKernels {
             }
             return;
         }
+        throw new IllegalArgumentException("packed Q4_0 rows decode through decodePackedQ4_0ForGemm");
+    }
+
+    /** {@link #decodeForGemm} for row {@code half} (0 or 1) of a packed Q4_0 row pair: the same floats. */
+    @Override
+    public void decodePackedQ4_0ForGemm(MemorySegment packed, long run, long stride, int half, float[] dst, int dstOff,
+                                        int n) {
         int pairs = n / 64;
         if (QI.length() == 8) {
-            q4_0PairsForGemm(packed, PackedBlocks.unit(type, groupOff, pairs, k, 0), half, pairs, dst, dstOff);
+            q4_0PairsForGemm(packed, run, stride, half, pairs, dst, dstOff);
             return;
         }
         for (int p = 0; p < pairs; p++) {
-            long base = PackedBlocks.unit(type, groupOff, pairs, k, p);
+            long base = run + stride * p;
             long quants = base + PackedBlocks.SCALE_BYTES + 32L * half;
             q4_0BlockForGemm(packed, quants, packed.get(F32, base + 8L * half), dst, dstOff + 64 * p);
             q4_0BlockForGemm(packed, quants + 16, packed.get(F32, base + 8L * half + 4), dst, dstOff + 64 * p + 32);
@@ -3236,12 +3243,13 @@ final class VectorKernels extends ScalarKernels {
      * {@code (q - 8) * d} is one multiply-add, {@code q * d + (-8 d)} (exact {@code -8 d}, one rounding of the
      * exact product: the same float).
      */
-    private static void q4_0PairsForGemm(MemorySegment packed, long unit, int half, int pairs, float[] dst, int o) {
+    private static void q4_0PairsForGemm(MemorySegment packed, long unit, long stride, int half, int pairs, float[] dst,
+                                         int o) {
         IntVector s0 = IntVector.fromArray(QI, NIBBLE_SHIFTS, 0);
         IntVector s1 = IntVector.fromArray(QI, NIBBLE_SHIFTS, 8);
         IntVector s2 = IntVector.fromArray(QI, NIBBLE_SHIFTS, 16);
         IntVector s3 = IntVector.fromArray(QI, NIBBLE_SHIFTS, 24);
-        for (int p = 0; p < pairs; p++, unit += Q4_0_PAIR_BYTES, o += 64) {
+        for (int p = 0; p < pairs; p++, unit += stride, o += 64) {
             IntVector v = IntVector.fromMemorySegment(QI, packed, unit + PackedBlocks.SCALE_BYTES + 32L * half, LE);
             float d0 = packed.get(F32, unit + 8L * half);
             float d1 = packed.get(F32, unit + 8L * half + 4);
