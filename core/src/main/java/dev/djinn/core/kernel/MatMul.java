@@ -68,12 +68,11 @@ public final class MatMul {
                 out.dotRows[out.dotCount++] = r;
             }
         }
-        if (format == ActivationFormat.Q8_0 && out.dotCount > 0 && out.pairsTwice == null
+        if (format == ActivationFormat.Q8_0 && out.dotCount > 0 && out.pairBytesTwice == null
                 && kernels.wideInt8Kernels()) {
-            out.pairsTwice = new short[2 * out.cols * out.capacity];
+            out.pairBytesTwice = new byte[2 * out.cols * out.capacity];
             out.wideTwice = new short[2 * out.cols * out.capacity];
-            out.laneSumsTwice = new int[2 * (out.cols / 8) * out.capacity];
-            out.pairDxTwice = new float[2 * (out.cols / 8) * out.capacity];
+            out.laneSumsTwice = new short[2 * (out.cols / 8) * out.capacity];
         }
         if (format == ActivationFormat.Q8_K && out.dotCount > 0 && out.kPairsWide == null && packedKQuants
                 && kernels.wideInt8Kernels()) {
@@ -150,7 +149,7 @@ public final class MatMul {
                         blockSums(out, r, n);
                         laneSums(out, r, n);
                         pairScales(out, r, n);
-                        if (out.pairsTwice != null) {
+                        if (out.pairBytesTwice != null) {
                             twice(out, r, n);
                         }
                     }
@@ -218,7 +217,7 @@ public final class MatMul {
         }
     }
 
-    /** Q8_0 format: {@link QuantizedRows#pairsTwice}, {@code wideTwice}, {@code laneSumsTwice} and {@code pairDxTwice}. */
+    /** Q8_0 format: {@link QuantizedRows#pairBytesTwice}, {@code wideTwice} and {@code laneSumsTwice}. */
     private static void twice(QuantizedRows out, int row, int n) {
         for (int b = row * n; b < (row + 1) * n; b += 32) {
             for (int half = 0; half < 2; half++) {
@@ -231,14 +230,17 @@ public final class MatMul {
             int from = row * n + 64 * p;
             int to = 2 * from;
             for (int c = 0; c < 4; c++) {
-                System.arraycopy(out.pairs, from + 16 * c, out.pairsTwice, to + 32 * c, 16);
-                System.arraycopy(out.pairs, from + 16 * c, out.pairsTwice, to + 32 * c + 16, 16);
+                for (int i = 0; i < 16; i++) {
+                    byte v = (byte) out.pairs[from + 16 * c + i];
+                    out.pairBytesTwice[to + 32 * c + i] = v;
+                    out.pairBytesTwice[to + 32 * c + 16 + i] = v;
+                }
             }
             int ls = row * (n / 8) + 8 * p;
-            System.arraycopy(out.laneSums, ls, out.laneSumsTwice, 2 * ls, 8);
-            System.arraycopy(out.laneSums, ls, out.laneSumsTwice, 2 * ls + 8, 8);
-            for (int j = 0; j < 16; j++) {
-                out.pairDxTwice[2 * ls + j] = out.scales[row * (n / 32) + 2 * p + (j / 4) % 2];
+            for (int j = 0; j < 8; j++) {
+                short v = (short) out.laneSums[ls + j];
+                out.laneSumsTwice[2 * ls + j] = v;
+                out.laneSumsTwice[2 * ls + 8 + j] = v;
             }
         }
     }

@@ -41,13 +41,13 @@ public final class QuantizedRows {
     /** Q8_0 format, per pair of blocks: the two scales alternating over eight lanes (for packed Q4_0). */
     final float[] pairDx;
     /**
-     * For {@link Kernels#wideInt8Kernels}, made on first use: per pair of blocks, each 16 shorts of {@link
-     * #pairs} twice; each pair's eight {@link #laneSums} twice; and its scales as sixteen lanes: the first
-     * block's four times, the second's four times, and again.
+     * For {@link Kernels#wideInt8Kernels}, made on first use: per pair of blocks, each 16 values of {@link
+     * #pairs} twice, as bytes (the int8 activations); and each pair's eight {@link #laneSums} twice, as shorts
+     * (eight times a sum of eight int8 values fits). Small on purpose: see {@code VectorKernels.pairsAt}.
      */
-    short[] pairsTwice;
+    byte[] pairBytesTwice;
     /**
-     * For {@link Kernels#wideInt8Kernels}, made with {@link #pairsTwice}: per block the 16 shorts of {@link
+     * For {@link Kernels#wideInt8Kernels}, made with {@link #pairBytesTwice}: per block the 16 shorts of {@link
      * #wide} at even positions twice, then the 16 at odd positions twice (packed Q8_0 row pairs).
      */
     short[] wideTwice;
@@ -58,8 +58,7 @@ public final class QuantizedRows {
     short[] kPairsWide;
     /** The same for {@link #wide} (packed Q6_K): per 64 values, the evens of both 32s, then their odds. */
     short[] kWideRunPairs;
-    int[] laneSumsTwice;
-    float[] pairDxTwice;
+    short[] laneSumsTwice;
     /**
      * Batched generated rows (Q8_0 format): the quantized values as floats in the order of the matrix-matrix
      * kernel for Q4_0 weights, and per pair of blocks the two scales spread over the lanes they scale. Made
