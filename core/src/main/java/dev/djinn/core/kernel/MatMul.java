@@ -71,7 +71,7 @@ public final class MatMul {
         if (format == ActivationFormat.Q8_0 && out.dotCount > 0 && out.pairBytesTwice == null
                 && kernels.wideInt8Kernels()) {
             out.pairBytesTwice = new byte[2 * out.cols * out.capacity];
-            out.wideTwice = new short[2 * out.cols * out.capacity];
+            out.wideBytesTwice = new byte[2 * out.cols * out.capacity];
             out.laneSumsTwice = new short[2 * (out.cols / 8) * out.capacity];
         }
         if (format == ActivationFormat.Q8_K && out.dotCount > 0 && out.kPairsWide == null && packedKQuants
@@ -217,12 +217,15 @@ public final class MatMul {
         }
     }
 
-    /** Q8_0 format: {@link QuantizedRows#pairBytesTwice}, {@code wideTwice} and {@code laneSumsTwice}. */
+    /** Q8_0 format: {@link QuantizedRows#pairBytesTwice}, {@code wideBytesTwice} and {@code laneSumsTwice}. */
     private static void twice(QuantizedRows out, int row, int n) {
         for (int b = row * n; b < (row + 1) * n; b += 32) {
             for (int half = 0; half < 2; half++) {
-                System.arraycopy(out.wide, b + 16 * half, out.wideTwice, 2 * b + 32 * half, 16);
-                System.arraycopy(out.wide, b + 16 * half, out.wideTwice, 2 * b + 32 * half + 16, 16);
+                for (int i = 0; i < 16; i++) {
+                    byte v = (byte) out.wide[b + 16 * half + i];
+                    out.wideBytesTwice[2 * b + 32 * half + i] = v;
+                    out.wideBytesTwice[2 * b + 32 * half + 16 + i] = v;
+                }
             }
         }
         int pairs = n / 64;

@@ -47,10 +47,10 @@ public final class QuantizedRows {
      */
     byte[] pairBytesTwice;
     /**
-     * For {@link Kernels#wideInt8Kernels}, made with {@link #pairBytesTwice}: per block the 16 shorts of {@link
-     * #wide} at even positions twice, then the 16 at odd positions twice (packed Q8_0 row pairs).
+     * For {@link Kernels#wideInt8Kernels}, made with {@link #pairBytesTwice}: per block the 16 values of {@link
+     * #wide} at even positions twice, then the 16 at odd positions twice, as bytes (packed Q8_0 row pairs).
      */
-    short[] wideTwice;
+    byte[] wideBytesTwice;
     /**
      * For {@link Kernels#wideInt8Kernels}, Q8_K format, made on first use: {@link #pairs} with each two
      * neighbouring 64-value spans interleaved by 16 shorts (span one's first 16, span two's first 16, ...).

@@ -877,14 +877,14 @@ final class VectorKernels extends ScalarKernels {
      * {@link #dotQ8_0Packed} with both rows in one 512-bit vector: row A in lanes 0-7, row B in 8-15, each
      * lane's arithmetic that of the 256-bit kernel, so the same bits. A row pair's 64 quants are adjacent in a
      * unit, so one load (and one shift, multiply, widening and conversion) covers both rows, against the
-     * activations doubled ({@link QuantizedRows#wideTwice}).
+     * activations doubled ({@link QuantizedRows#wideBytesTwice}).
      */
     private static final jdk.incubator.vector.VectorMask<Float> HIGH_HALF_WF = WF.indexInRange(-8, 8);
 
     private static void dotQ8_0RowPair(MemorySegment packed, long groupOff, int firstRow, QuantizedRows x, int row,
                                        float[] out, int outOff) {
         int blocks = x.cols / 32;
-        short[] wide = x.wideTwice;
+        byte[] wide = x.wideBytesTwice;
         float[] xd = x.scales;
         int xo = 2 * row * x.cols;
         int xdo = row * blocks;
@@ -899,8 +899,8 @@ final class VectorKernels extends ScalarKernels {
             ShortVector v = ShortVector.fromMemorySegment(WS, packed, u + 8, LE);
             ShortVector lo = v.lanewise(VectorOperators.LSHL, 8).lanewise(VectorOperators.ASHR, 8);
             ShortVector hi = v.lanewise(VectorOperators.ASHR, 8);
-            IntVector pi = lo.mul(ShortVector.fromArray(WS, wide, q))
-                    .add(hi.mul(ShortVector.fromArray(WS, wide, q + 32))).reinterpretAsInts();
+            IntVector pi = lo.mul(pairsAt(wide, q))
+                    .add(hi.mul(pairsAt(wide, q + 32))).reinterpretAsInts();
             // each 32-bit lane's two 16-bit sums, widened and added exactly (see widenPairsQ)
             IntVector lanes = pi.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
                     .add(pi.lanewise(VectorOperators.ASHR, 16));
@@ -928,7 +928,7 @@ final class VectorKernels extends ScalarKernels {
             return;
         }
         int blocks = x.cols / 32;
-        short[] wide = x.wideTwice;
+        byte[] wide = x.wideBytesTwice;
         float[] xd = x.scales;
         int xo = 2 * row * x.cols;
         int xdo = row * blocks;
@@ -944,8 +944,8 @@ final class VectorKernels extends ScalarKernels {
             ShortVector lo = v.lanewise(VectorOperators.LSHL, 8).lanewise(VectorOperators.ASHR, 8);
             ShortVector hi = v.lanewise(VectorOperators.ASHR, 8);
             int q = xo + 64 * b;
-            IntVector pi = lo.mul(ShortVector.fromArray(WS, wide, q))
-                    .add(hi.mul(ShortVector.fromArray(WS, wide, q + 32))).reinterpretAsInts();
+            IntVector pi = lo.mul(pairsAt(wide, q))
+                    .add(hi.mul(pairsAt(wide, q + 32))).reinterpretAsInts();
             IntVector lanes = pi.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
                     .add(pi.lanewise(VectorOperators.ASHR, 16));
             acc = ((FloatVector) lanes.convert(VectorOperators.I2F, 0)).fma(scales, acc);
