@@ -165,7 +165,7 @@ public interface Kernels {
 
     /**
      * Whether the packed int8 kernels work on 512-bit vectors: {@link #dotQ4_0Packed} reads both rows of a row
-     * pair in one vector, which needs the activations doubled ({@link QuantizedRows#pairBytesTwice} and its
+     * pair in one vector, which needs the activations doubled ({@link QuantizedRows#pairShortsTwice} and its
      * companions), and {@link #dotQ4_KPacked} two runs of a row in one, against activations rearranged to
      * match ({@link QuantizedRows#kPairsWide}); {@code MatMul} fills them.
      */

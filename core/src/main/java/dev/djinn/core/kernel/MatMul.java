@@ -68,11 +68,11 @@ public final class MatMul {
                 out.dotRows[out.dotCount++] = r;
             }
         }
-        if (format == ActivationFormat.Q8_0 && out.dotCount > 0 && out.pairBytesTwice == null
+        if (format == ActivationFormat.Q8_0 && out.dotCount > 0 && out.pairShortsTwice == null
                 && kernels.wideInt8Kernels()) {
-            out.pairBytesTwice = new byte[2 * out.cols * out.capacity];
+            out.pairShortsTwice = new short[out.cols * out.capacity];
             out.wideBytesTwice = new byte[2 * out.cols * out.capacity];
-            out.laneSumsTwice = new short[2 * (out.cols / 8) * out.capacity];
+            out.laneSumsTwice = new int[2 * (out.cols / 8) * out.capacity];
         }
         if (format == ActivationFormat.Q8_K && out.dotCount > 0 && out.kPairsWide == null && packedKQuants
                 && kernels.wideInt8Kernels()) {
@@ -149,7 +149,7 @@ public final class MatMul {
                         blockSums(out, r, n);
                         laneSums(out, r, n);
                         pairScales(out, r, n);
-                        if (out.pairBytesTwice != null) {
+                        if (out.pairShortsTwice != null) {
                             twice(out, r, n);
                         }
                     }
@@ -217,7 +217,7 @@ public final class MatMul {
         }
     }
 
-    /** Q8_0 format: {@link QuantizedRows#pairBytesTwice}, {@code wideBytesTwice} and {@code laneSumsTwice}. */
+    /** Q8_0 format: {@link QuantizedRows#pairShortsTwice}, {@code wideBytesTwice} and {@code laneSumsTwice}. */
     private static void twice(QuantizedRows out, int row, int n) {
         for (int b = row * n; b < (row + 1) * n; b += 32) {
             for (int half = 0; half < 2; half++) {
@@ -232,19 +232,17 @@ public final class MatMul {
         for (int p = 0; p < pairs; p++) {
             int from = row * n + 64 * p;
             int to = 2 * from;
-            for (int c = 0; c < 4; c++) {
-                for (int i = 0; i < 16; i++) {
-                    byte v = (byte) out.pairs[from + 16 * c + i];
-                    out.pairBytesTwice[to + 32 * c + i] = v;
-                    out.pairBytesTwice[to + 32 * c + 16 + i] = v;
+            // positions 0 and 1, then 2 and 3: each 16 values twice, two to a short
+            for (int c = 0; c < 4; c += 2) {
+                for (int i = 0; i < 32; i++) {
+                    int lo = out.pairs[from + 16 * c + i % 16] & 0xFF;
+                    int hi = out.pairs[from + 16 * (c + 1) + i % 16] & 0xFF;
+                    out.pairShortsTwice[from + 16 * c + i] = (short) (lo | hi << 8);
                 }
             }
             int ls = row * (n / 8) + 8 * p;
-            for (int j = 0; j < 8; j++) {
-                short v = (short) out.laneSums[ls + j];
-                out.laneSumsTwice[2 * ls + j] = v;
-                out.laneSumsTwice[2 * ls + 8 + j] = v;
-            }
+            System.arraycopy(out.laneSums, ls, out.laneSumsTwice, 2 * ls, 8);
+            System.arraycopy(out.laneSums, ls, out.laneSumsTwice, 2 * ls + 8, 8);
         }
     }
 

@@ -554,8 +554,8 @@ final class VectorKernels extends ScalarKernels {
     private static void dotQ4_0RowPair(MemorySegment packed, long run, long stride, QuantizedRows x, int row,
                                        float[] out, int outOff) {
         int npairs = x.cols / 64;
-        byte[] pairs = x.pairBytesTwice;
-        short[] laneSums = x.laneSumsTwice;
+        short[] pairs = x.pairShortsTwice;
+        int[] laneSums = x.laneSumsTwice;
         float[] xScales = x.scales;
         int xo = 2 * row * x.cols;
         int lso = 2 * row * (x.cols / 8);
@@ -565,14 +565,16 @@ final class VectorKernels extends ScalarKernels {
         for (int p = 0; p < npairs; p++) {
             long g = stride * p;
             int q = xo + 128 * p;
-            ShortVector x0 = pairsAt(pairs, q);
-            ShortVector x1 = pairsAt(pairs, q + 32);
-            ShortVector x2 = pairsAt(pairs, q + 64);
-            ShortVector x3 = pairsAt(pairs, q + 96);
-            IntVector ls = laneSumsAt(laneSums, lso + 16 * p);
+            ShortVector x01 = ShortVector.fromArray(WS, pairs, (q) / 2);
+            ShortVector x0 = x01.lanewise(VectorOperators.LSHL, 8).lanewise(VectorOperators.ASHR, 8);
+            ShortVector x1 = x01.lanewise(VectorOperators.ASHR, 8);
+            ShortVector x23 = ShortVector.fromArray(WS, pairs, (q) / 2 + 32);
+            ShortVector x2 = x23.lanewise(VectorOperators.LSHL, 8).lanewise(VectorOperators.ASHR, 8);
+            ShortVector x3 = x23.lanewise(VectorOperators.ASHR, 8);
+            IntVector ls = IntVector.fromArray(WI, laneSums, lso + 16 * p);
             // lanes 0-3 of the 64 bytes at the pair are its four scales; the rest are quant bytes, unused
             FloatVector scales = FloatVector.fromMemorySegment(WF, packed, base + g, LE).rearrange(ROW_PAIR_SCALES)
-                    .mul(pairScalesAt(xScales, row * (x.cols / 32) + 2 * p));
+                    .mul(pairScales(xScales, row * (x.cols / 32) + 2 * p));
             ShortVector v = ShortVector.fromMemorySegment(WS, packed, quants + g, LE);
             IntVector pi = v.and((short) 0x000F).mul(x0)
                     .add(v.lanewise(VectorOperators.LSHR, 4).and((short) 0x000F).mul(x1))
@@ -601,8 +603,8 @@ final class VectorKernels extends ScalarKernels {
             return;
         }
         int npairs = x.cols / 64;
-        byte[] pairs = x.pairBytesTwice;
-        short[] laneSums = x.laneSumsTwice;
+        short[] pairs = x.pairShortsTwice;
+        int[] laneSums = x.laneSumsTwice;
         float[] xScales = x.scales;
         int xo = 2 * row * x.cols;
         int lso = 2 * row * (x.cols / 8);
@@ -614,12 +616,14 @@ final class VectorKernels extends ScalarKernels {
         for (int p = 0; p < npairs; p++) {
             long g = stride * p;
             int q = xo + 128 * p;
-            ShortVector x0 = pairsAt(pairs, q);
-            ShortVector x1 = pairsAt(pairs, q + 32);
-            ShortVector x2 = pairsAt(pairs, q + 64);
-            ShortVector x3 = pairsAt(pairs, q + 96);
-            IntVector ls = laneSumsAt(laneSums, lso + 16 * p);
-            FloatVector dx = pairScalesAt(xScales, row * (x.cols / 32) + 2 * p);
+            ShortVector x01 = ShortVector.fromArray(WS, pairs, (q) / 2);
+            ShortVector x0 = x01.lanewise(VectorOperators.LSHL, 8).lanewise(VectorOperators.ASHR, 8);
+            ShortVector x1 = x01.lanewise(VectorOperators.ASHR, 8);
+            ShortVector x23 = ShortVector.fromArray(WS, pairs, (q) / 2 + 32);
+            ShortVector x2 = x23.lanewise(VectorOperators.LSHL, 8).lanewise(VectorOperators.ASHR, 8);
+            ShortVector x3 = x23.lanewise(VectorOperators.ASHR, 8);
+            IntVector ls = IntVector.fromArray(WI, laneSums, lso + 16 * p);
+            FloatVector dx = pairScales(xScales, row * (x.cols / 32) + 2 * p);
 
             FloatVector scales = FloatVector.fromMemorySegment(WF, packed, base0 + g, LE).rearrange(ROW_PAIR_SCALES).mul(dx);
             ShortVector v = ShortVector.fromMemorySegment(WS, packed, quants0 + g, LE);
@@ -655,8 +659,8 @@ final class VectorKernels extends ScalarKernels {
     public void dotQ4_0PackedGroups(MemorySegment packed, long run, long stride, QuantizedRows x, int row,
                                     float[] out, int outOff) {
         int npairs = x.cols / 64;
-        byte[] pairs = x.pairBytesTwice;
-        short[] laneSums = x.laneSumsTwice;
+        short[] pairs = x.pairShortsTwice;
+        int[] laneSums = x.laneSumsTwice;
         float[] xScales = x.scales;
         int xo = 2 * row * x.cols;
         int lso = 2 * row * (x.cols / 8);
@@ -665,12 +669,14 @@ final class VectorKernels extends ScalarKernels {
         for (int p = 0; p < npairs; p++) {
             long g = stride * p;
             int q = xo + 128 * p;
-            ShortVector x0 = pairsAt(pairs, q);
-            ShortVector x1 = pairsAt(pairs, q + 32);
-            ShortVector x2 = pairsAt(pairs, q + 64);
-            ShortVector x3 = pairsAt(pairs, q + 96);
-            IntVector ls = laneSumsAt(laneSums, lso + 16 * p);
-            FloatVector dx = pairScalesAt(xScales, row * (x.cols / 32) + 2 * p);
+            ShortVector x01 = ShortVector.fromArray(WS, pairs, (q) / 2);
+            ShortVector x0 = x01.lanewise(VectorOperators.LSHL, 8).lanewise(VectorOperators.ASHR, 8);
+            ShortVector x1 = x01.lanewise(VectorOperators.ASHR, 8);
+            ShortVector x23 = ShortVector.fromArray(WS, pairs, (q) / 2 + 32);
+            ShortVector x2 = x23.lanewise(VectorOperators.LSHL, 8).lanewise(VectorOperators.ASHR, 8);
+            ShortVector x3 = x23.lanewise(VectorOperators.ASHR, 8);
+            IntVector ls = IntVector.fromArray(WI, laneSums, lso + 16 * p);
+            FloatVector dx = pairScales(xScales, row * (x.cols / 32) + 2 * p);
             FloatVector sc0 = FloatVector.fromMemorySegment(WF, packed, b0 + g, LE).rearrange(ROW_PAIR_SCALES).mul(dx);
             ShortVector v0 = ShortVector.fromMemorySegment(WS, packed, b0 + g + PackedBlocks.SCALE_BYTES, LE);
             IntVector p0 = v0.and((short) 0x000F).mul(x0)
@@ -736,26 +742,30 @@ final class VectorKernels extends ScalarKernels {
     public void dotQ4_0PackedRunsTwoRows(MemorySegment packed, long b0, long b1, long stride, QuantizedRows x, int rowA,
                                          int rowB, float[] out, int outA, int outB) {
         int npairs = x.cols / 64;
-        byte[] pairs = x.pairBytesTwice;
-        short[] laneSums = x.laneSumsTwice;
+        short[] pairs = x.pairShortsTwice;
+        int[] laneSums = x.laneSumsTwice;
         float[] xScales = x.scales;
         int xa = 2 * rowA * x.cols, xb = 2 * rowB * x.cols;
         int la = 2 * rowA * (x.cols / 8), lb = 2 * rowB * (x.cols / 8);
         FloatVector acc0A = FloatVector.zero(WF), acc1A = acc0A, acc0B = acc0A, acc1B = acc0A;
         for (int p = 0; p < npairs; p++) {
             long g = stride * p;
-            ShortVector xA0 = pairsAt(pairs, xa + 128 * p);
-            ShortVector xA1 = pairsAt(pairs, xa + 128 * p + 32);
-            ShortVector xA2 = pairsAt(pairs, xa + 128 * p + 64);
-            ShortVector xA3 = pairsAt(pairs, xa + 128 * p + 96);
-            ShortVector xB0 = pairsAt(pairs, xb + 128 * p);
-            ShortVector xB1 = pairsAt(pairs, xb + 128 * p + 32);
-            ShortVector xB2 = pairsAt(pairs, xb + 128 * p + 64);
-            ShortVector xB3 = pairsAt(pairs, xb + 128 * p + 96);
-            IntVector lsA = laneSumsAt(laneSums, la + 16 * p);
-            IntVector lsB = laneSumsAt(laneSums, lb + 16 * p);
-            FloatVector dxA = pairScalesAt(xScales, rowA * (x.cols / 32) + 2 * p);
-            FloatVector dxB = pairScalesAt(xScales, rowB * (x.cols / 32) + 2 * p);
+            ShortVector xA01 = ShortVector.fromArray(WS, pairs, (xa + 128 * p) / 2);
+            ShortVector xA0 = xA01.lanewise(VectorOperators.LSHL, 8).lanewise(VectorOperators.ASHR, 8);
+            ShortVector xA1 = xA01.lanewise(VectorOperators.ASHR, 8);
+            ShortVector xA23 = ShortVector.fromArray(WS, pairs, (xa + 128 * p) / 2 + 32);
+            ShortVector xA2 = xA23.lanewise(VectorOperators.LSHL, 8).lanewise(VectorOperators.ASHR, 8);
+            ShortVector xA3 = xA23.lanewise(VectorOperators.ASHR, 8);
+            ShortVector xB01 = ShortVector.fromArray(WS, pairs, (xb + 128 * p) / 2);
+            ShortVector xB0 = xB01.lanewise(VectorOperators.LSHL, 8).lanewise(VectorOperators.ASHR, 8);
+            ShortVector xB1 = xB01.lanewise(VectorOperators.ASHR, 8);
+            ShortVector xB23 = ShortVector.fromArray(WS, pairs, (xb + 128 * p) / 2 + 32);
+            ShortVector xB2 = xB23.lanewise(VectorOperators.LSHL, 8).lanewise(VectorOperators.ASHR, 8);
+            ShortVector xB3 = xB23.lanewise(VectorOperators.ASHR, 8);
+            IntVector lsA = IntVector.fromArray(WI, laneSums, la + 16 * p);
+            IntVector lsB = IntVector.fromArray(WI, laneSums, lb + 16 * p);
+            FloatVector dxA = pairScales(xScales, rowA * (x.cols / 32) + 2 * p);
+            FloatVector dxB = pairScales(xScales, rowB * (x.cols / 32) + 2 * p);
             FloatVector w0 = FloatVector.fromMemorySegment(WF, packed, b0 + g, LE).rearrange(ROW_PAIR_SCALES);
             ShortVector v0 = ShortVector.fromMemorySegment(WS, packed, b0 + g + PackedBlocks.SCALE_BYTES, LE);
             ShortVector n00 = v0.and((short) 0x000F);
@@ -847,27 +857,20 @@ final class VectorKernels extends ScalarKernels {
     }
 
     /**
-     * Activations for the 512-bit Q4_0 row-pair kernels, kept small so that they stay in L1 next to the weights
-     * streaming through (at 384 bytes per 64 values they did not for 4096 or more columns, and the weights'
-     * stream slowed by up to half): 32 values of {@link QuantizedRows#pairBytesTwice} widened to shorts.
+     * Activations for the 512-bit Q8_0 row-pair kernels, kept small so that they stay in L1 next to the weights
+     * streaming through: 32 values of {@link QuantizedRows#wideBytesTwice} widened to shorts.
      */
     private static ShortVector pairsAt(byte[] pairs, int i) {
         return (ShortVector) ByteVector.fromArray(ByteVector.SPECIES_256, pairs, i).convertShape(VectorOperators.B2S, WS, 0);
     }
 
-    /** Sixteen lane sums of {@link QuantizedRows#laneSumsTwice} widened to ints. */
-    private static IntVector laneSumsAt(short[] laneSums, int i) {
-        return (IntVector) ShortVector.fromArray(ShortVector.SPECIES_256, laneSums, i).convertShape(VectorOperators.S2I, WI, 0);
-    }
-
     /** Lane j: a pair of blocks' scale {@code (j / 4) % 2} ({@code scales[i]} or {@code scales[i + 1]}). */
-    private static FloatVector pairScalesAt(float[] scales, int i) {
-        return ((FloatVector) FloatVector.fromArray(FloatVector.SPECIES_64, scales, i).reinterpretShape(WF, 0))
-                .rearrange(PAIR_SCALES_SPREAD);
+    private static FloatVector pairScales(float[] scales, int i) {
+        return FloatVector.broadcast(WF, scales[i]).blend(FloatVector.broadcast(WF, scales[i + 1]), SECOND_OF_PAIR);
     }
 
-    private static final jdk.incubator.vector.VectorShuffle<Float> PAIR_SCALES_SPREAD =
-            jdk.incubator.vector.VectorShuffle.fromOp(WF, j -> (j / 4) % 2);
+    private static final jdk.incubator.vector.VectorMask<Float> SECOND_OF_PAIR =
+            jdk.incubator.vector.VectorMask.fromLong(WF, 0xF0F0L);
 
     /** The two scales [A, B] at the start of a 512-bit load spread as lanes 0-7 A, 8-15 B. */
     private static final jdk.incubator.vector.VectorShuffle<Float> ROW_PAIR_TWO_SCALES =
