@@ -72,6 +72,7 @@ public final class MatMul {
                 && kernels.wideInt8Kernels()) {
             out.pairShortsTwice = new short[out.cols * out.capacity];
             out.wideBytesTwice = new byte[2 * out.cols * out.capacity];
+            out.laneSumsTwice = new int[2 * (out.cols / 8) * out.capacity];
         }
         if (format == ActivationFormat.Q8_K && out.dotCount > 0 && out.kPairsWide == null && packedKQuants
                 && kernels.wideInt8Kernels()) {
@@ -216,7 +217,7 @@ public final class MatMul {
         }
     }
 
-    /** Q8_0 format: {@link QuantizedRows#pairShortsTwice} and {@code wideBytesTwice}. */
+    /** Q8_0 format: {@link QuantizedRows#pairShortsTwice}, {@code wideBytesTwice} and {@code laneSumsTwice}. */
     private static void twice(QuantizedRows out, int row, int n) {
         for (int b = row * n; b < (row + 1) * n; b += 32) {
             for (int half = 0; half < 2; half++) {
@@ -239,6 +240,9 @@ public final class MatMul {
                     out.pairShortsTwice[from + 16 * c + i] = (short) (lo | hi << 8);
                 }
             }
+            int ls = row * (n / 8) + 8 * p;
+            System.arraycopy(out.laneSums, ls, out.laneSumsTwice, 2 * ls, 8);
+            System.arraycopy(out.laneSums, ls, out.laneSumsTwice, 2 * ls + 8, 8);
         }
     }
 

@@ -43,10 +43,9 @@ public final class QuantizedRows {
     /**
      * For {@link Kernels#wideInt8Kernels}, made on first use: per pair of blocks, each 16 values of {@link #pairs}
      * twice, two values to a short (the int8 activations of nibble positions 0 and 1 in the low and high byte,
-     * then of positions 2 and 3), pulled apart in registers by shifts. Small on purpose, so that a 4096- or
-     * 14336-wide row's stay in L1 beside the streaming weights (at 384 bytes per 64 values they did not, and the
-     * weights' stream slowed by up to half); the kernels subtract Q4_0's +8 from the activations they loaded
-     * rather than from stored lane sums.
+     * then of positions 2 and 3), pulled apart in registers by shifts; and each pair's eight {@link #laneSums}
+     * twice. Small on purpose, so that a 4096- or 14336-wide row's stay in L1 beside the streaming weights (at
+     * 384 bytes per 64 values they did not, and the weights' stream slowed by up to half).
      */
     short[] pairShortsTwice;
     /**
@@ -61,6 +60,7 @@ public final class QuantizedRows {
     short[] kPairsWide;
     /** The same for {@link #wide} (packed Q6_K): per 64 values, the evens of both 32s, then their odds. */
     short[] kWideRunPairs;
+    int[] laneSumsTwice;
     /**
      * Batched generated rows (Q8_0 format): the quantized values as floats in the order of the matrix-matrix
      * kernel for Q4_0 weights, and per pair of blocks the two scales spread over the lanes they scale. Made

@@ -555,8 +555,10 @@ final class VectorKernels extends ScalarKernels {
                                        float[] out, int outOff) {
         int npairs = x.cols / 64;
         short[] pairs = x.pairShortsTwice;
+        int[] laneSums = x.laneSumsTwice;
         float[] xScales = x.scales;
         int xo = 2 * row * x.cols;
+        int lso = 2 * row * (x.cols / 8);
         long base = run;
         long quants = base + PackedBlocks.SCALE_BYTES;
         FloatVector acc = FloatVector.zero(WF);
@@ -569,7 +571,7 @@ final class VectorKernels extends ScalarKernels {
             ShortVector x23 = ShortVector.fromArray(WS, pairs, (q) / 2 + 32);
             ShortVector x2 = x23.lanewise(VectorOperators.LSHL, 8).lanewise(VectorOperators.ASHR, 8);
             ShortVector x3 = x23.lanewise(VectorOperators.ASHR, 8);
-            ShortVector s8 = x0.add(x1).add(x2).add(x3).lanewise(VectorOperators.LSHL, 3);
+            IntVector ls = IntVector.fromArray(WI, laneSums, lso + 16 * p);
             // lanes 0-3 of the 64 bytes at the pair are its four scales; the rest are quant bytes, unused
             FloatVector scales = FloatVector.fromMemorySegment(WF, packed, base + g, LE).rearrange(ROW_PAIR_SCALES)
                     .mul(pairScales(xScales, row * (x.cols / 32) + 2 * p));
@@ -577,9 +579,9 @@ final class VectorKernels extends ScalarKernels {
             IntVector pi = v.and((short) 0x000F).mul(x0)
                     .add(v.lanewise(VectorOperators.LSHR, 4).and((short) 0x000F).mul(x1))
                     .add(v.lanewise(VectorOperators.LSHR, 8).and((short) 0x000F).mul(x2))
-                    .add(v.lanewise(VectorOperators.LSHR, 12).mul(x3)).sub(s8)
+                    .add(v.lanewise(VectorOperators.LSHR, 12).mul(x3))
                     .reinterpretAsInts();
-            IntVector lanes = pi.add(pi.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16);
+            IntVector lanes = pi.add(pi.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).sub(ls);
             acc = ((FloatVector) lanes.convert(VectorOperators.I2F, 0)).fma(scales, acc);
         }
         // the 256-bit kernel's final sums, per half
@@ -602,8 +604,10 @@ final class VectorKernels extends ScalarKernels {
         }
         int npairs = x.cols / 64;
         short[] pairs = x.pairShortsTwice;
+        int[] laneSums = x.laneSumsTwice;
         float[] xScales = x.scales;
         int xo = 2 * row * x.cols;
+        int lso = 2 * row * (x.cols / 8);
         long base0 = run;
         long base1 = run + Q4_0_PAIR_BYTES;
         long quants0 = base0 + PackedBlocks.SCALE_BYTES;
@@ -618,7 +622,7 @@ final class VectorKernels extends ScalarKernels {
             ShortVector x23 = ShortVector.fromArray(WS, pairs, (q) / 2 + 32);
             ShortVector x2 = x23.lanewise(VectorOperators.LSHL, 8).lanewise(VectorOperators.ASHR, 8);
             ShortVector x3 = x23.lanewise(VectorOperators.ASHR, 8);
-            ShortVector s8 = x0.add(x1).add(x2).add(x3).lanewise(VectorOperators.LSHL, 3);
+            IntVector ls = IntVector.fromArray(WI, laneSums, lso + 16 * p);
             FloatVector dx = pairScales(xScales, row * (x.cols / 32) + 2 * p);
 
             FloatVector scales = FloatVector.fromMemorySegment(WF, packed, base0 + g, LE).rearrange(ROW_PAIR_SCALES).mul(dx);
@@ -626,9 +630,9 @@ final class VectorKernels extends ScalarKernels {
             IntVector pi = v.and((short) 0x000F).mul(x0)
                     .add(v.lanewise(VectorOperators.LSHR, 4).and((short) 0x000F).mul(x1))
                     .add(v.lanewise(VectorOperators.LSHR, 8).and((short) 0x000F).mul(x2))
-                    .add(v.lanewise(VectorOperators.LSHR, 12).mul(x3)).sub(s8)
+                    .add(v.lanewise(VectorOperators.LSHR, 12).mul(x3))
                     .reinterpretAsInts();
-            IntVector lanes = pi.add(pi.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16);
+            IntVector lanes = pi.add(pi.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).sub(ls);
             acc0 = ((FloatVector) lanes.convert(VectorOperators.I2F, 0)).fma(scales, acc0);
 
             scales = FloatVector.fromMemorySegment(WF, packed, base1 + g, LE).rearrange(ROW_PAIR_SCALES).mul(dx);
@@ -636,9 +640,9 @@ final class VectorKernels extends ScalarKernels {
             pi = v.and((short) 0x000F).mul(x0)
                     .add(v.lanewise(VectorOperators.LSHR, 4).and((short) 0x000F).mul(x1))
                     .add(v.lanewise(VectorOperators.LSHR, 8).and((short) 0x000F).mul(x2))
-                    .add(v.lanewise(VectorOperators.LSHR, 12).mul(x3)).sub(s8)
+                    .add(v.lanewise(VectorOperators.LSHR, 12).mul(x3))
                     .reinterpretAsInts();
-            lanes = pi.add(pi.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16);
+            lanes = pi.add(pi.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).sub(ls);
             acc1 = ((FloatVector) lanes.convert(VectorOperators.I2F, 0)).fma(scales, acc1);
         }
         out[outOff] = ((acc0.lane(0) + acc0.lane(4)) + (acc0.lane(2) + acc0.lane(6)))
@@ -656,8 +660,10 @@ final class VectorKernels extends ScalarKernels {
                                     float[] out, int outOff) {
         int npairs = x.cols / 64;
         short[] pairs = x.pairShortsTwice;
+        int[] laneSums = x.laneSumsTwice;
         float[] xScales = x.scales;
         int xo = 2 * row * x.cols;
+        int lso = 2 * row * (x.cols / 8);
         long b0 = run, b1 = b0 + Q4_0_PAIR_BYTES, b2 = b1 + Q4_0_PAIR_BYTES, b3 = b2 + Q4_0_PAIR_BYTES;
         FloatVector acc0 = FloatVector.zero(WF), acc1 = acc0, acc2 = acc0, acc3 = acc0;
         for (int p = 0; p < npairs; p++) {
@@ -669,43 +675,43 @@ final class VectorKernels extends ScalarKernels {
             ShortVector x23 = ShortVector.fromArray(WS, pairs, (q) / 2 + 32);
             ShortVector x2 = x23.lanewise(VectorOperators.LSHL, 8).lanewise(VectorOperators.ASHR, 8);
             ShortVector x3 = x23.lanewise(VectorOperators.ASHR, 8);
-            ShortVector s8 = x0.add(x1).add(x2).add(x3).lanewise(VectorOperators.LSHL, 3);
+            IntVector ls = IntVector.fromArray(WI, laneSums, lso + 16 * p);
             FloatVector dx = pairScales(xScales, row * (x.cols / 32) + 2 * p);
             FloatVector sc0 = FloatVector.fromMemorySegment(WF, packed, b0 + g, LE).rearrange(ROW_PAIR_SCALES).mul(dx);
             ShortVector v0 = ShortVector.fromMemorySegment(WS, packed, b0 + g + PackedBlocks.SCALE_BYTES, LE);
             IntVector p0 = v0.and((short) 0x000F).mul(x0)
                     .add(v0.lanewise(VectorOperators.LSHR, 4).and((short) 0x000F).mul(x1))
                     .add(v0.lanewise(VectorOperators.LSHR, 8).and((short) 0x000F).mul(x2))
-                    .add(v0.lanewise(VectorOperators.LSHR, 12).mul(x3)).sub(s8)
+                    .add(v0.lanewise(VectorOperators.LSHR, 12).mul(x3))
                     .reinterpretAsInts();
-            acc0 = ((FloatVector) p0.add(p0.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16)
+            acc0 = ((FloatVector) p0.add(p0.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).sub(ls)
                     .convert(VectorOperators.I2F, 0)).fma(sc0, acc0);
             FloatVector sc1 = FloatVector.fromMemorySegment(WF, packed, b1 + g, LE).rearrange(ROW_PAIR_SCALES).mul(dx);
             ShortVector v1 = ShortVector.fromMemorySegment(WS, packed, b1 + g + PackedBlocks.SCALE_BYTES, LE);
             IntVector p1 = v1.and((short) 0x000F).mul(x0)
                     .add(v1.lanewise(VectorOperators.LSHR, 4).and((short) 0x000F).mul(x1))
                     .add(v1.lanewise(VectorOperators.LSHR, 8).and((short) 0x000F).mul(x2))
-                    .add(v1.lanewise(VectorOperators.LSHR, 12).mul(x3)).sub(s8)
+                    .add(v1.lanewise(VectorOperators.LSHR, 12).mul(x3))
                     .reinterpretAsInts();
-            acc1 = ((FloatVector) p1.add(p1.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16)
+            acc1 = ((FloatVector) p1.add(p1.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).sub(ls)
                     .convert(VectorOperators.I2F, 0)).fma(sc1, acc1);
             FloatVector sc2 = FloatVector.fromMemorySegment(WF, packed, b2 + g, LE).rearrange(ROW_PAIR_SCALES).mul(dx);
             ShortVector v2 = ShortVector.fromMemorySegment(WS, packed, b2 + g + PackedBlocks.SCALE_BYTES, LE);
             IntVector p2 = v2.and((short) 0x000F).mul(x0)
                     .add(v2.lanewise(VectorOperators.LSHR, 4).and((short) 0x000F).mul(x1))
                     .add(v2.lanewise(VectorOperators.LSHR, 8).and((short) 0x000F).mul(x2))
-                    .add(v2.lanewise(VectorOperators.LSHR, 12).mul(x3)).sub(s8)
+                    .add(v2.lanewise(VectorOperators.LSHR, 12).mul(x3))
                     .reinterpretAsInts();
-            acc2 = ((FloatVector) p2.add(p2.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16)
+            acc2 = ((FloatVector) p2.add(p2.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).sub(ls)
                     .convert(VectorOperators.I2F, 0)).fma(sc2, acc2);
             FloatVector sc3 = FloatVector.fromMemorySegment(WF, packed, b3 + g, LE).rearrange(ROW_PAIR_SCALES).mul(dx);
             ShortVector v3 = ShortVector.fromMemorySegment(WS, packed, b3 + g + PackedBlocks.SCALE_BYTES, LE);
             IntVector p3 = v3.and((short) 0x000F).mul(x0)
                     .add(v3.lanewise(VectorOperators.LSHR, 4).and((short) 0x000F).mul(x1))
                     .add(v3.lanewise(VectorOperators.LSHR, 8).and((short) 0x000F).mul(x2))
-                    .add(v3.lanewise(VectorOperators.LSHR, 12).mul(x3)).sub(s8)
+                    .add(v3.lanewise(VectorOperators.LSHR, 12).mul(x3))
                     .reinterpretAsInts();
-            acc3 = ((FloatVector) p3.add(p3.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16)
+            acc3 = ((FloatVector) p3.add(p3.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).sub(ls)
                     .convert(VectorOperators.I2F, 0)).fma(sc3, acc3);
         }
         out[outOff + 0] = ((acc0.lane(0) + acc0.lane(4)) + (acc0.lane(2) + acc0.lane(6)))
@@ -737,8 +743,10 @@ final class VectorKernels extends ScalarKernels {
                                          int rowB, float[] out, int outA, int outB) {
         int npairs = x.cols / 64;
         short[] pairs = x.pairShortsTwice;
+        int[] laneSums = x.laneSumsTwice;
         float[] xScales = x.scales;
         int xa = 2 * rowA * x.cols, xb = 2 * rowB * x.cols;
+        int la = 2 * rowA * (x.cols / 8), lb = 2 * rowB * (x.cols / 8);
         FloatVector acc0A = FloatVector.zero(WF), acc1A = acc0A, acc0B = acc0A, acc1B = acc0A;
         for (int p = 0; p < npairs; p++) {
             long g = stride * p;
@@ -754,8 +762,8 @@ final class VectorKernels extends ScalarKernels {
             ShortVector xB23 = ShortVector.fromArray(WS, pairs, (xb + 128 * p) / 2 + 32);
             ShortVector xB2 = xB23.lanewise(VectorOperators.LSHL, 8).lanewise(VectorOperators.ASHR, 8);
             ShortVector xB3 = xB23.lanewise(VectorOperators.ASHR, 8);
-            ShortVector s8A = xA0.add(xA1).add(xA2).add(xA3).lanewise(VectorOperators.LSHL, 3);
-            ShortVector s8B = xB0.add(xB1).add(xB2).add(xB3).lanewise(VectorOperators.LSHL, 3);
+            IntVector lsA = IntVector.fromArray(WI, laneSums, la + 16 * p);
+            IntVector lsB = IntVector.fromArray(WI, laneSums, lb + 16 * p);
             FloatVector dxA = pairScales(xScales, rowA * (x.cols / 32) + 2 * p);
             FloatVector dxB = pairScales(xScales, rowB * (x.cols / 32) + 2 * p);
             FloatVector w0 = FloatVector.fromMemorySegment(WF, packed, b0 + g, LE).rearrange(ROW_PAIR_SCALES);
@@ -764,28 +772,28 @@ final class VectorKernels extends ScalarKernels {
             ShortVector n01 = v0.lanewise(VectorOperators.LSHR, 4).and((short) 0x000F);
             ShortVector n02 = v0.lanewise(VectorOperators.LSHR, 8).and((short) 0x000F);
             ShortVector n03 = v0.lanewise(VectorOperators.LSHR, 12);
-            IntVector p0A = n00.mul(xA0).add(n01.mul(xA1)).add(n02.mul(xA2)).add(n03.mul(xA3)).sub(s8A)
+            IntVector p0A = n00.mul(xA0).add(n01.mul(xA1)).add(n02.mul(xA2)).add(n03.mul(xA3))
                     .reinterpretAsInts();
             acc0A = ((FloatVector) p0A.add(p0A.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16)
-                    .convert(VectorOperators.I2F, 0)).fma(w0.mul(dxA), acc0A);
-            IntVector p0B = n00.mul(xB0).add(n01.mul(xB1)).add(n02.mul(xB2)).add(n03.mul(xB3)).sub(s8B)
+                    .sub(lsA).convert(VectorOperators.I2F, 0)).fma(w0.mul(dxA), acc0A);
+            IntVector p0B = n00.mul(xB0).add(n01.mul(xB1)).add(n02.mul(xB2)).add(n03.mul(xB3))
                     .reinterpretAsInts();
             acc0B = ((FloatVector) p0B.add(p0B.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16)
-                    .convert(VectorOperators.I2F, 0)).fma(w0.mul(dxB), acc0B);
+                    .sub(lsB).convert(VectorOperators.I2F, 0)).fma(w0.mul(dxB), acc0B);
             FloatVector w1 = FloatVector.fromMemorySegment(WF, packed, b1 + g, LE).rearrange(ROW_PAIR_SCALES);
             ShortVector v1 = ShortVector.fromMemorySegment(WS, packed, b1 + g + PackedBlocks.SCALE_BYTES, LE);
             ShortVector n10 = v1.and((short) 0x000F);
             ShortVector n11 = v1.lanewise(VectorOperators.LSHR, 4).and((short) 0x000F);
             ShortVector n12 = v1.lanewise(VectorOperators.LSHR, 8).and((short) 0x000F);
             ShortVector n13 = v1.lanewise(VectorOperators.LSHR, 12);
-            IntVector p1A = n10.mul(xA0).add(n11.mul(xA1)).add(n12.mul(xA2)).add(n13.mul(xA3)).sub(s8A)
+            IntVector p1A = n10.mul(xA0).add(n11.mul(xA1)).add(n12.mul(xA2)).add(n13.mul(xA3))
                     .reinterpretAsInts();
             acc1A = ((FloatVector) p1A.add(p1A.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16)
-                    .convert(VectorOperators.I2F, 0)).fma(w1.mul(dxA), acc1A);
-            IntVector p1B = n10.mul(xB0).add(n11.mul(xB1)).add(n12.mul(xB2)).add(n13.mul(xB3)).sub(s8B)
+                    .sub(lsA).convert(VectorOperators.I2F, 0)).fma(w1.mul(dxA), acc1A);
+            IntVector p1B = n10.mul(xB0).add(n11.mul(xB1)).add(n12.mul(xB2)).add(n13.mul(xB3))
                     .reinterpretAsInts();
             acc1B = ((FloatVector) p1B.add(p1B.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16)
-                    .convert(VectorOperators.I2F, 0)).fma(w1.mul(dxB), acc1B);
+                    .sub(lsB).convert(VectorOperators.I2F, 0)).fma(w1.mul(dxB), acc1B);
         }
         // written out: a helper for these sums, even with an inline directive, made the kernel 3-5x slower in
         // most JVM starts (JMH MatMat, 16 generated rows)
