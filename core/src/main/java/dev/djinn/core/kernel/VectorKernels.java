@@ -830,7 +830,9 @@ final class VectorKernels extends ScalarKernels {
     public void dotQ8_0Packed(MemorySegment packed, long groupOff, int firstRow, QuantizedRows x, int row, float[] out,
                               int outOff) {
         if (ROW_PAIRS_AT_ONCE) {
-            dotQ8_0RowPair(packed, groupOff, firstRow, x, row, out, outOff);
+            // one row pair of the flat kernel: the same arithmetic
+            dotQ8_0PackedPairs(packed, groupOff + (firstRow / 2) * (long) (x.cols / 32) * Q8_0_UNIT_BYTES, 1, x, row,
+                    out, outOff);
             return;
         }
         int blocks = x.cols / 32;
@@ -872,53 +874,14 @@ final class VectorKernels extends ScalarKernels {
     private static final jdk.incubator.vector.VectorMask<Float> SECOND_OF_PAIR =
             jdk.incubator.vector.VectorMask.fromLong(WF, 0xF0F0L);
 
-    /** The two scales [A, B] at the start of a 512-bit load spread as lanes 0-7 A, 8-15 B. */
-    private static final jdk.incubator.vector.VectorShuffle<Float> ROW_PAIR_TWO_SCALES =
-            jdk.incubator.vector.VectorShuffle.fromOp(WF, i -> i / 8);
-
-    /**
-     * {@link #dotQ8_0Packed} with both rows in one 512-bit vector: row A in lanes 0-7, row B in 8-15, each
-     * lane's arithmetic that of the 256-bit kernel, so the same bits. A row pair's 64 quants are adjacent in a
-     * unit, so one load (and one shift, multiply, widening and conversion) covers both rows, against the
-     * activations doubled ({@link QuantizedRows#wideBytesTwice}).
-     */
     private static final jdk.incubator.vector.VectorMask<Float> HIGH_HALF_WF = WF.indexInRange(-8, 8);
 
-    private static void dotQ8_0RowPair(MemorySegment packed, long groupOff, int firstRow, QuantizedRows x, int row,
-                                       float[] out, int outOff) {
-        int blocks = x.cols / 32;
-        byte[] wide = x.wideBytesTwice;
-        float[] xd = x.scales;
-        int xo = 2 * row * x.cols;
-        int xdo = row * blocks;
-        long u = groupOff + (firstRow / 2) * (long) blocks * Q8_0_UNIT_BYTES;
-        FloatVector acc = FloatVector.zero(WF);
-        for (int b = 0; b < blocks; b++, u += Q8_0_UNIT_BYTES) {
-            int q = xo + 64 * b;
-            // lanes 0-1 of the 64 bytes at the unit are its two scales; the rest are quant bytes, unused
-            float dx = xd[xdo + b];
-            FloatVector scales = FloatVector.broadcast(WF, packed.get(F32, u) * dx)
-                    .blend(FloatVector.broadcast(WF, packed.get(F32, u + 4) * dx), HIGH_HALF_WF);
-            ShortVector v = ShortVector.fromMemorySegment(WS, packed, u + 8, LE);
-            ShortVector lo = v.lanewise(VectorOperators.LSHL, 8).lanewise(VectorOperators.ASHR, 8);
-            ShortVector hi = v.lanewise(VectorOperators.ASHR, 8);
-            IntVector pi = lo.mul(pairsAt(wide, q))
-                    .add(hi.mul(pairsAt(wide, q + 32))).reinterpretAsInts();
-            // each 32-bit lane's two 16-bit sums, widened and added exactly (see widenPairsQ)
-            IntVector lanes = pi.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
-                    .add(pi.lanewise(VectorOperators.ASHR, 16));
-            acc = ((FloatVector) lanes.convert(VectorOperators.I2F, 0)).fma(scales, acc);
-        }
-        // the 256-bit kernel's final sums, per half
-        out[outOff] = ((acc.lane(0) + acc.lane(4)) + (acc.lane(2) + acc.lane(6)))
-                + ((acc.lane(1) + acc.lane(5)) + (acc.lane(3) + acc.lane(7)));
-        out[outOff + 1] = ((acc.lane(8) + acc.lane(12)) + (acc.lane(10) + acc.lane(14)))
-                + ((acc.lane(9) + acc.lane(13)) + (acc.lane(11) + acc.lane(15)));
-    }
-
     /**
-     * At 512 bits, {@link #dotQ8_0RowPair}'s arithmetic for each row pair, in one loop over all the pairs' units
-     * rather than a loop per pair. Streaming from memory, a loop of one pair's 64 blocks ran at about half the
+     * At 512 bits, both rows of a pair in one vector (row A in lanes 0-7, row B in 8-15, each lane's arithmetic
+     * that of the 256-bit kernel, so the same bits): a pair's 64 quants are adjacent in a unit, so one load, shift,
+     * multiply, widening and conversion cover both rows, against the activations doubled ({@link
+     * QuantizedRows#wideBytesTwice}). All the pairs go through one loop over their units rather than a loop per
+     * pair. Streaming from memory, a loop of one pair's 64 blocks ran at about half the
      * bandwidth of one loop over the same bytes (measured on Zen 5: 16 against 28 GB/s on one thread, 26
      * against 44 on two; in cache the short loops are faster): the processor keeps fetching ahead within a
      * loop, and every restart of a short loop stalls that.
