@@ -239,6 +239,36 @@ public interface Kernels {
     }
 
     /**
+     * Generated rows per group of {@link #prepareGeneratedGemm}, or 0 where {@link #gemmQ4_0PackedGenerated} is
+     * not offered.
+     */
+    default int generatedGemmTokens() {
+        return 0;
+    }
+
+    /**
+     * Writes group {@code g} of {@code x.dotFloats} (Q8_0 format): for generated rows {@code x.dotRows[g * n ..
+     * g * n + n)} (n = {@link #generatedGemmTokens}; zeros past {@code x.dotFloatCount}) the int8 quants as
+     * floats, their sums and their block scales, in the order {@link #gemmQ4_0PackedGenerated} reads them.
+     */
+    default void prepareGeneratedGemm(QuantizedRows x, int g) {
+        throw new UnsupportedOperationException(name() + " has no generated-row GEMM");
+    }
+
+    /**
+     * 32 packed Q4_0 rows (four interleaved blocks of four row pairs, see {@link PackedBlocks#q4_0Run}: the
+     * first's first unit at {@code run}, each next block {@code blockBytes} on, each next unit {@code stride}
+     * on) times the first {@code x.dotFloatCount} generated rows of {@code x} at once, from {@link
+     * #prepareGeneratedGemm}'s floats, into
+     * {@code out[t * outStride + outCol ..]}: each result exactly {@link #dotQ4_0PackedGroups}' bits, in float
+     * multiply-adds that reuse each weight value across the rows.
+     */
+    default void gemmQ4_0PackedGenerated(MemorySegment packed, long run, long blockBytes, long stride,
+                                         QuantizedRows x, float[] out, int outStride, int outCol) {
+        throw new UnsupportedOperationException(name() + " has no generated-row Q4_0 GEMM");
+    }
+
+    /**
      * A packed Q4_0 group's four rows: {@link #dotQ4_0Packed} for its row pair at {@code run} and the next one,
      * whose units sit one unit further on.
      */

@@ -103,6 +103,24 @@ public final class MatMul {
             pool.parallelFor(panels, 1, panelTask);
             out.panelsReady = true;
         }
+        out.dotFloatCount = 0;
+        int group = kernels.generatedGemmTokens();
+        if (format == ActivationFormat.Q8_0 && group > 0 && out.cols % 64 == 0) {
+            // whole groups, and a last part group when it is big enough to beat the int8 kernels
+            int whole = out.dotCount / group * group;
+            int floats = out.dotCount - whole >= MIN_GENERATED_GEMM_ROWS ? out.dotCount : whole;
+            if (floats > 0) {
+                int groups = Math.ceilDiv(floats, group);
+                if (out.dotFloats == null || out.dotFloats.length < groups * group * out.cols) {
+                    // sized for the batch at hand: a step's generated rows are usually far fewer than the capacity
+                    out.dotFloats = new float[groups * group * out.cols];
+                    out.dotFloatSums = new float[groups * group * (out.cols / 8)];
+                    out.dotFloatScales = new float[groups * group * (out.cols / 32)];
+                }
+                out.dotFloatCount = floats;
+                pool.parallelFor(groups, 1, generatedGemmTask);
+            }
+        }
         prepOut = null;
         if (format == ActivationFormat.Q8_0 && out.dotCount >= MIN_GEMM_DOTS) {
             for (int i = 0; i < out.dotCount; i++) {
@@ -118,6 +136,13 @@ public final class MatMul {
     private QuantizedRows prepOut;
     private final ComputePool.RangeTask prepareTask = this::prepareRows;
     private final ComputePool.RangeTask panelTask = this::panelRows;
+    private final ComputePool.RangeTask generatedGemmTask = this::generatedGemmRows;
+
+    private void generatedGemmRows(int from, int to) {
+        for (int g = from; g < to; g++) {
+            kernels.prepareGeneratedGemm(prepOut, g);
+        }
+    }
 
     private void panelRows(int from, int to) {
         for (int p = from; p < to; p++) {
@@ -192,6 +217,15 @@ public final class MatMul {
      * 0.93 (2 rows), 0.49 (8), 0.43 (64).
      */
     static final int MIN_GEMM_DOTS = 5;
+
+    /**
+     * Generated rows in one step from which packed Q4_0 weights take {@link Kernels#gemmQ4_0PackedGenerated}
+     * (where the kernels offer it) rather than the int8 matrix-vector kernel per row.
+     */
+    /** Weight rows per call of {@link Kernels#gemmQ4_0PackedGenerated}. */
+    static final int GENERATED_GEMM_ROWS = 32;
+
+    static final int MIN_GENERATED_GEMM_ROWS = Integer.getInteger("djinn.generatedGemmRows", 6);
 
     /** Generated rows in one step from which F16 and K-quant weights share their prompt GEMM. */
     static final int MIN_BATCHED_DOTS = 2;
@@ -366,7 +400,8 @@ public final class MatMul {
         jobInput = x;
         jobStrides = strides;
         try {
-            pool.parallelFor(total, MIN_ROWS_PER_CHUNK, rowTask);
+            // many generated rows take packed Q4_0 weights 32 rows at a time: chunks of whole such tiles
+            pool.parallelFor(total, x.dotFloatCount > 0 ? GENERATED_GEMM_ROWS : MIN_ROWS_PER_CHUNK, rowTask);
         } finally {
             jobWeights = null;
             jobOutputs = null;
@@ -548,6 +583,23 @@ public final class MatMul {
      */
     private int packedQ4_0Rows(Tensor w, float[] out, int stride, int r, int end) {
         QuantizedRows x = jobInput;
+        if (x.dotFloatCount > 0) {
+            // many generated rows: groups of them at once, 32 weight rows at a time, in float multiply-adds (the
+            // same bits as the int8 kernels); a few left over take the int8 kernels
+            long blockBytes = PackedBlocks.q4_0Run(w, PackedBlocks.Q4_0_INTERLEAVED_PAIRS);
+            for (; r % GENERATED_GEMM_ROWS == 0 && r + GENERATED_GEMM_ROWS <= end; r += GENERATED_GEMM_ROWS) {
+                int pair = r / 2;
+                kernels.gemmQ4_0PackedGenerated(w.packed(), PackedBlocks.q4_0Run(w, pair), blockBytes,
+                        PackedBlocks.q4_0Stride(w, pair), x, out, stride, r);
+                packedQ4_0Int(w, out, stride, r, r + GENERATED_GEMM_ROWS, x.dotFloatCount);
+            }
+        }
+        return packedQ4_0Int(w, out, stride, r, end, 0);
+    }
+
+    /** Generated rows {@code x.dotRows[fromDot ..]} through the int8 kernels, for {@link #packedQ4_0Rows}. */
+    private int packedQ4_0Int(Tensor w, float[] out, int stride, int r, int end, int fromDot) {
+        QuantizedRows x = jobInput;
         int[] dots = x.dotRows;
         long unit = PackedBlocks.unitBytes(GgmlType.Q4_0);
         while (r + PackedBlocks.GROUP_ROWS <= end) {
@@ -556,7 +608,7 @@ public final class MatMul {
             long step = PackedBlocks.q4_0Stride(w, pair);
             if (kernels.wideInt8Kernels() && pair % PackedBlocks.Q4_0_INTERLEAVED_PAIRS == 0
                     && r + 2 * PackedBlocks.GROUP_ROWS <= end) {
-                int i = 0;
+                int i = fromDot;
                 // generated rows two at a time: each pair's nibbles pulled apart once for both
                 for (; i + 1 < x.dotCount; i += 2) {
                     int a = dots[i], b = dots[i + 1];
@@ -571,7 +623,7 @@ public final class MatMul {
                 }
                 r += 2 * PackedBlocks.GROUP_ROWS;
             } else {
-                for (int i = 0; i < x.dotCount; i++) {
+                for (int i = fromDot; i < x.dotCount; i++) {
                     int b = dots[i];
                     kernels.dotQ4_0PackedGroup(w.packed(), run, step, x, b, out, b * stride + r);
                 }

@@ -74,6 +74,15 @@ public final class QuantizedRows {
      */
     float[] panels;
     boolean panelsReady;
+    /**
+     * Generated rows for {@link Kernels#gemmQ4_0PackedGenerated} (see {@link Kernels#prepareGeneratedGemm}):
+     * their int8 values, sums and block scales as floats, in the kernel's order, made on first use, for the
+     * first {@link #dotFloatCount} generated rows (0: none).
+     */
+    float[] dotFloats;
+    float[] dotFloatSums;
+    float[] dotFloatScales;
+    int dotFloatCount;
     /** Q8_K rows prepared for the K-quant GEMM: per block, the sums of sub-blocks 0, 2, 4, 6, 1, 3, 5, 7. */
     final float[] groupSums;
     ActivationFormat format;

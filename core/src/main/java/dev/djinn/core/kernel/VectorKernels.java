@@ -815,6 +815,276 @@ final class VectorKernels extends ScalarKernels {
                 + ((acc1B.lane(9) + acc1B.lane(13)) + (acc1B.lane(11) + acc1B.lane(15)));
     }
 
+    @Override
+    public int generatedGemmTokens() {
+        return ROW_PAIRS_AT_ONCE ? GENERATED_GROUP : 0;
+    }
+
+    /**
+     * Generated rows per pass of {@link #generatedPass}: their 16 running sums and 16 partial sums per lane
+     * (measured: 5 to 8 rows run at the same rate, 4 at 80% of it).
+     */
+    private static final int GENERATED_GROUP = 8;
+    /** Pairs of blocks per decoded chunk: 32 KiB of words for 32 weight rows, which stay in L1. */
+    private static final int GENERATED_CHUNK = 32;
+
+    /**
+     * The value of a pair of blocks that the Q4_0 pair kernel's 32-bit lane j multiplies in step s of {@link
+     * #generatedPass} (j &lt; 4: values 4j..4j+3 and 4j+16..4j+19 of the first block, j &gt;= 4 the same of the
+     * second): the nibble at bits 4s..4s+3 of the lane's word, byte s / 2, high nibble when s is odd.
+     */
+    private static int laneValue(int j, int s) {
+        return 32 * (j / 4) + 4 * (j % 4) + s / 2 + 16 * (s % 2);
+    }
+
+    @Override
+    public void prepareGeneratedGemm(QuantizedRows x, int group) {
+        int n = x.cols;
+        int blocks = n / 32;
+        int npairs = n / 64;
+        // per lane j and pair, the group's rows side by side per step (see laneValue), and -8 times the sum of
+        // each row's eight; per block their scales side by side
+        for (int i = 0; i < GENERATED_GROUP; i++) {
+            int slot = group * GENERATED_GROUP + i;
+            boolean present = slot < x.dotFloatCount;
+            int t = present ? x.dotRows[slot] : 0;
+            for (int j = 0; j < 8; j++) {
+                for (int p = 0; p < npairs; p++) {
+                    int pass = (group * 8 + j) * npairs + p;
+                    int sum = 0;
+                    for (int step = 0; step < 8; step++) {
+                        int q = present ? x.quants[t * n + 64 * p + laneValue(j, step)] : 0;
+                        x.dotFloats[(pass * 8 + step) * GENERATED_GROUP + i] = q;
+                        sum += q;
+                    }
+                    x.dotFloatSums[pass * GENERATED_GROUP + i] = -8 * sum;
+                }
+            }
+            for (int b = 0; b < blocks; b++) {
+                x.dotFloatScales[(group * blocks + b) * GENERATED_GROUP + i] = present ? x.scales[t * blocks + b] : 0f;
+            }
+        }
+    }
+
+    /** Per thread, for {@link #gemmQ4_0PackedGenerated}: the chunk's row scales, then the running sums. */
+    private static final ThreadLocal<float[]> GENERATED_SCRATCH = new ThreadLocal<>();
+    /** Per thread: the chunk's quant words, per lane j and pair the 32 rows' side by side. */
+    private static final ThreadLocal<int[]> GENERATED_WORDS =
+            ThreadLocal.withInitial(() -> new int[GENERATED_CHUNK * 8 * 32]);
+    private static final ThreadLocal<int[]> GENERATED_UNITS = ThreadLocal.withInitial(() -> new int[4 * 80]);
+    private static final int GENERATED_SUMS = GENERATED_CHUNK * 2 * 32;
+    /** In the units of four interleaved blocks copied as ints: lane l's row's quants, for rows 0-15 then 16-31. */
+    private static final int[] GENERATED_QUANTS = new int[32];
+    /** The same for the row's first scale. */
+    private static final int[] GENERATED_SCALE = new int[32];
+
+    static {
+        for (int l = 0; l < 32; l++) {
+            int block = l / 8;
+            int pair = (l % 8) / 2;
+            int half = l % 2;
+            GENERATED_SCALE[l] = block * 80 + pair * 20 + 2 * half;
+            GENERATED_QUANTS[l] = block * 80 + pair * 20 + 4 + 8 * half;
+        }
+    }
+
+    /**
+     * The 512-bit Q4_0 kernel's arithmetic ({@link #dotQ4_0PackedGroups}) with 32 weight rows in the lanes of two
+     * vectors and the generated rows broadcast, eight at a time: that kernel's 32-bit lane j of a row holds, per
+     * pair of blocks, the exact integer sum of eight products ((q - 8) times the activation, see {@link
+     * #laneValue}), converted to float and added to its running sum by {@code fma(lane, dw * dx, sum)}, and at
+     * the end the row's result is {@code ((s0 + s4) + (s2 + s6)) + ((s1 + s5) + (s3 + s7))}. Here each integer
+     * sum is float multiply-adds of integer-valued floats (at most 8 * 8 * 127 + 8 * 15 * 127 in magnitude, so
+     * exact): the same numbers, the same roundings, the same bits, at the rate of float multiply-adds (each
+     * broadcast feeds two, each weight vector eight) rather than the int8 kernels'.
+     */
+    @Override
+    public void gemmQ4_0PackedGenerated(MemorySegment packed, long run, long blockBytes, long stride, QuantizedRows x,
+                                        float[] out, int outStride, int outCol) {
+        int cols = x.cols;
+        int npairs = cols / 64;
+        int blocks = cols / 32;
+        int groups = Math.ceilDiv(x.dotFloatCount, GENERATED_GROUP);
+        int size = GENERATED_SUMS + groups * GENERATED_GROUP * 2 * 8 * 16;
+        float[] t = GENERATED_SCRATCH.get();
+        if (t == null || t.length < size) {
+            t = new float[size];
+            GENERATED_SCRATCH.set(t);
+        }
+        int[] words = GENERATED_WORDS.get();
+        int[] units = GENERATED_UNITS.get();
+        java.util.Arrays.fill(t, GENERATED_SUMS, size, 0f);
+        for (int c0 = 0; c0 < npairs; c0 += GENERATED_CHUNK) {
+            int pairs = Math.min(GENERATED_CHUNK, npairs - c0);
+            for (int p = 0; p < pairs; p++) {
+                for (int b = 0; b < 4; b++) {
+                    long u = run + b * blockBytes + stride * (c0 + p);
+                    for (int i = 0; i < 80; i += 16) {
+                        IntVector.fromMemorySegment(WI, packed, u + 4L * i, LE).intoArray(units, 80 * b + i);
+                    }
+                }
+                decodeGeneratedPair(units, words, t, p, pairs);
+            }
+            for (int g = 0; g < groups; g++) {
+                for (int j = 0; j < 8; j++) {
+                    int pass = (g * 8 + j) * npairs + c0;
+                    generatedPass(words, t, x.dotFloats, pass * 8 * GENERATED_GROUP, x.dotFloatSums,
+                            pass * GENERATED_GROUP, x.dotFloatScales, (g * blocks + 2 * c0 + (j >> 2)) * GENERATED_GROUP,
+                            j, pairs, GENERATED_SUMS + (g * GENERATED_GROUP * 2 * 8 + j) * 16);
+                }
+            }
+        }
+        for (int slot = 0; slot < x.dotFloatCount; slot++) {
+            int o = x.dotRows[slot] * outStride + outCol;
+            for (int v = 0; v < 2; v++) {
+                int a = GENERATED_SUMS + (slot * 2 + v) * 8 * 16;
+                FloatVector s0 = FloatVector.fromArray(WF, t, a);
+                FloatVector s1 = FloatVector.fromArray(WF, t, a + 16);
+                FloatVector s2 = FloatVector.fromArray(WF, t, a + 32);
+                FloatVector s3 = FloatVector.fromArray(WF, t, a + 48);
+                FloatVector s4 = FloatVector.fromArray(WF, t, a + 64);
+                FloatVector s5 = FloatVector.fromArray(WF, t, a + 80);
+                FloatVector s6 = FloatVector.fromArray(WF, t, a + 96);
+                FloatVector s7 = FloatVector.fromArray(WF, t, a + 112);
+                s0.add(s4).add(s2.add(s6)).add(s1.add(s5).add(s3.add(s7))).intoArray(out, o + 16 * v);
+            }
+        }
+    }
+
+    /**
+     * Pair {@code p} of a chunk of {@code pairs} for 32 rows ({@code units}: four interleaved blocks of four row
+     * pairs, as ints): per lane j the 32 rows' words (lane j's eight nibbles, see {@link #laneValue}) at {@code
+     * (j * pairs + p) * 32} of {@code words}, and the rows' scales at {@code (2 p + block) * 32} of {@code t}.
+     */
+    private static void decodeGeneratedPair(int[] units, int[] words, float[] t, int p, int pairs) {
+        for (int v = 0; v < 2; v++) {
+            for (int j = 0; j < 8; j++) {
+                IntVector.fromArray(WI, units, j, GENERATED_QUANTS, 16 * v).intoArray(words, (j * pairs + p) * 32 + 16 * v);
+            }
+            for (int bb = 0; bb < 2; bb++) {
+                IntVector.fromArray(WI, units, bb, GENERATED_SCALE, 16 * v).reinterpretAsFloats()
+                        .intoArray(t, (2 * p + bb) * 32 + 16 * v);
+            }
+        }
+    }
+
+    /**
+     * Lane j of a chunk ({@code pairs} pairs of blocks) times a group of eight generated rows: the weights'
+     * nibbles pulled out of their words step by step, the rows' values for each step from {@code xf[xo ..]} (the
+     * eight side by side), -8 times each row's sum from {@code xz[zo ..]}, their scales from {@code xs[so ..]}
+     * (per block the eight side by side), added to the running sums at {@code ao} (row i's for weight rows
+     * 16v..16v+15 at {@code ao + 16 * 8 * (2i + v)}). One base plus a constant per access (eight bases ran out
+     * of registers), and the steps a loop (unrolled, C2 hoisted every load and spilled the running sums).
+     */
+    private static void generatedPass(int[] words, float[] t, float[] xf, int xo, float[] xz, int zo, float[] xs,
+                                      int so, int j, int pairs, int ao) {
+        int bb = j >> 2;
+        FloatVector a00 = FloatVector.fromArray(WF, t, ao + 0);
+        FloatVector a01 = FloatVector.fromArray(WF, t, ao + 128);
+        FloatVector a10 = FloatVector.fromArray(WF, t, ao + 256);
+        FloatVector a11 = FloatVector.fromArray(WF, t, ao + 384);
+        FloatVector a20 = FloatVector.fromArray(WF, t, ao + 512);
+        FloatVector a21 = FloatVector.fromArray(WF, t, ao + 640);
+        FloatVector a30 = FloatVector.fromArray(WF, t, ao + 768);
+        FloatVector a31 = FloatVector.fromArray(WF, t, ao + 896);
+        FloatVector a40 = FloatVector.fromArray(WF, t, ao + 1024);
+        FloatVector a41 = FloatVector.fromArray(WF, t, ao + 1152);
+        FloatVector a50 = FloatVector.fromArray(WF, t, ao + 1280);
+        FloatVector a51 = FloatVector.fromArray(WF, t, ao + 1408);
+        FloatVector a60 = FloatVector.fromArray(WF, t, ao + 1536);
+        FloatVector a61 = FloatVector.fromArray(WF, t, ao + 1664);
+        FloatVector a70 = FloatVector.fromArray(WF, t, ao + 1792);
+        FloatVector a71 = FloatVector.fromArray(WF, t, ao + 1920);
+        for (int p = 0; p < pairs; p++) {
+            IntVector q0 = IntVector.fromArray(WI, words, ((j * pairs + p) * 2) * 16);
+            IntVector q1 = IntVector.fromArray(WI, words, ((j * pairs + p) * 2) * 16 + 16);
+            int xp = xo + 64 * p;
+            int zp = zo + 8 * p;
+            // each partial sum starts at -8 times its activations' sum, the Q4_0 offset
+            FloatVector p00 = FloatVector.broadcast(WF, xz[zp + 0]), p01 = p00;
+            FloatVector p10 = FloatVector.broadcast(WF, xz[zp + 1]), p11 = p10;
+            FloatVector p20 = FloatVector.broadcast(WF, xz[zp + 2]), p21 = p20;
+            FloatVector p30 = FloatVector.broadcast(WF, xz[zp + 3]), p31 = p30;
+            FloatVector p40 = FloatVector.broadcast(WF, xz[zp + 4]), p41 = p40;
+            FloatVector p50 = FloatVector.broadcast(WF, xz[zp + 5]), p51 = p50;
+            FloatVector p60 = FloatVector.broadcast(WF, xz[zp + 6]), p61 = p60;
+            FloatVector p70 = FloatVector.broadcast(WF, xz[zp + 7]), p71 = p70;
+            for (int step = 0; step < 8; step++) {
+                FloatVector w0 = (FloatVector) q0.and(0xF).convert(VectorOperators.I2F, 0);
+                FloatVector w1 = (FloatVector) q1.and(0xF).convert(VectorOperators.I2F, 0);
+                q0 = q0.lanewise(VectorOperators.LSHR, 4);
+                q1 = q1.lanewise(VectorOperators.LSHR, 4);
+                FloatVector b0 = FloatVector.broadcast(WF, xf[xp + 8 * step + 0]);
+                p00 = w0.fma(b0, p00);
+                p01 = w1.fma(b0, p01);
+                FloatVector b1 = FloatVector.broadcast(WF, xf[xp + 8 * step + 1]);
+                p10 = w0.fma(b1, p10);
+                p11 = w1.fma(b1, p11);
+                FloatVector b2 = FloatVector.broadcast(WF, xf[xp + 8 * step + 2]);
+                p20 = w0.fma(b2, p20);
+                p21 = w1.fma(b2, p21);
+                FloatVector b3 = FloatVector.broadcast(WF, xf[xp + 8 * step + 3]);
+                p30 = w0.fma(b3, p30);
+                p31 = w1.fma(b3, p31);
+                FloatVector b4 = FloatVector.broadcast(WF, xf[xp + 8 * step + 4]);
+                p40 = w0.fma(b4, p40);
+                p41 = w1.fma(b4, p41);
+                FloatVector b5 = FloatVector.broadcast(WF, xf[xp + 8 * step + 5]);
+                p50 = w0.fma(b5, p50);
+                p51 = w1.fma(b5, p51);
+                FloatVector b6 = FloatVector.broadcast(WF, xf[xp + 8 * step + 6]);
+                p60 = w0.fma(b6, p60);
+                p61 = w1.fma(b6, p61);
+                FloatVector b7 = FloatVector.broadcast(WF, xf[xp + 8 * step + 7]);
+                p70 = w0.fma(b7, p70);
+                p71 = w1.fma(b7, p71);
+            }
+            FloatVector d0 = FloatVector.fromArray(WF, t, (2 * p + bb) * 32);
+            FloatVector d1 = FloatVector.fromArray(WF, t, (2 * p + bb) * 32 + 16);
+            int sp = so + 16 * p;
+            float e0 = xs[sp + 0];
+            a00 = p00.fma(d0.mul(e0), a00);
+            a01 = p01.fma(d1.mul(e0), a01);
+            float e1 = xs[sp + 1];
+            a10 = p10.fma(d0.mul(e1), a10);
+            a11 = p11.fma(d1.mul(e1), a11);
+            float e2 = xs[sp + 2];
+            a20 = p20.fma(d0.mul(e2), a20);
+            a21 = p21.fma(d1.mul(e2), a21);
+            float e3 = xs[sp + 3];
+            a30 = p30.fma(d0.mul(e3), a30);
+            a31 = p31.fma(d1.mul(e3), a31);
+            float e4 = xs[sp + 4];
+            a40 = p40.fma(d0.mul(e4), a40);
+            a41 = p41.fma(d1.mul(e4), a41);
+            float e5 = xs[sp + 5];
+            a50 = p50.fma(d0.mul(e5), a50);
+            a51 = p51.fma(d1.mul(e5), a51);
+            float e6 = xs[sp + 6];
+            a60 = p60.fma(d0.mul(e6), a60);
+            a61 = p61.fma(d1.mul(e6), a61);
+            float e7 = xs[sp + 7];
+            a70 = p70.fma(d0.mul(e7), a70);
+            a71 = p71.fma(d1.mul(e7), a71);
+        }
+        a00.intoArray(t, ao + 0);
+        a01.intoArray(t, ao + 128);
+        a10.intoArray(t, ao + 256);
+        a11.intoArray(t, ao + 384);
+        a20.intoArray(t, ao + 512);
+        a21.intoArray(t, ao + 640);
+        a30.intoArray(t, ao + 768);
+        a31.intoArray(t, ao + 896);
+        a40.intoArray(t, ao + 1024);
+        a41.intoArray(t, ao + 1152);
+        a50.intoArray(t, ao + 1280);
+        a51.intoArray(t, ao + 1408);
+        a60.intoArray(t, ao + 1536);
+        a61.intoArray(t, ao + 1664);
+        a70.intoArray(t, ao + 1792);
+        a71.intoArray(t, ao + 1920);
+    }
+
     private static final long Q8_0_UNIT_BYTES = PackedBlocks.unitBytes(dev.djinn.core.tensor.GgmlType.Q8_0);
 
     /**

@@ -389,8 +389,13 @@ class KernelsTest {
                 // one generated row (the packed kernel), several (batched, unpacked per tile), prompt rows among
                 // them and prompt rows alone (the float GEMM over unpacked rows): all as from the GGUF layout
                 // (nine: past MatMul.MAX_PACKED_K_DOTS, where K-quant rows take the GEMM over the packed rows)
+                // (and where the kernels have it, the float GEMM for many generated rows: 19 around a prompt row
+                // are two whole groups of eight and three rows for the int8 kernels, 9 a group and one, 7 a part
+                // group)
+                boolean[] manyGenerated = new boolean[20];
+                manyGenerated[6] = true;
                 boolean[][] batches = {{false}, {false, false, false}, new boolean[9], {false, true, false},
-                        {true, true, true, true}};
+                        {true, true, true, true}, manyGenerated, new boolean[7]};
                 for (boolean[] prompt : batches) {
                     int tokens = prompt.length;
                     QuantizedRows in = new QuantizedRows(n, tokens);
