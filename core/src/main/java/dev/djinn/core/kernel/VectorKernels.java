@@ -871,9 +871,13 @@ final class VectorKernels extends ScalarKernels {
     /** Per thread: the chunk's quant words, per lane j and pair the 32 rows' side by side. */
     private static final ThreadLocal<int[]> GENERATED_WORDS =
             ThreadLocal.withInitial(() -> new int[GENERATED_CHUNK * 8 * 32]);
-    private static final ThreadLocal<int[]> GENERATED_UNITS = ThreadLocal.withInitial(() -> new int[4 * 80]);
+    private static final ThreadLocal<int[]> GENERATED_UNITS =
+            ThreadLocal.withInitial(() -> new int[4 * GENERATED_CHUNK * 80]);
     private static final int GENERATED_SUMS = GENERATED_CHUNK * 2 * 32;
-    /** In the units of four interleaved blocks copied as ints: lane l's row's quants, for rows 0-15 then 16-31. */
+    /**
+     * In a chunk's units of four interleaved blocks copied as ints (block after block, pair 0's units first):
+     * lane l's row's quants in pair 0, for rows 0-15 then 16-31.
+     */
     private static final int[] GENERATED_QUANTS = new int[32];
     /** The same for the row's first scale. */
     private static final int[] GENERATED_SCALE = new int[32];
@@ -883,8 +887,8 @@ final class VectorKernels extends ScalarKernels {
             int block = l / 8;
             int pair = (l % 8) / 2;
             int half = l % 2;
-            GENERATED_SCALE[l] = block * 80 + pair * 20 + 2 * half;
-            GENERATED_QUANTS[l] = block * 80 + pair * 20 + 4 + 8 * half;
+            GENERATED_SCALE[l] = block * GENERATED_CHUNK * 80 + pair * 20 + 2 * half;
+            GENERATED_QUANTS[l] = block * GENERATED_CHUNK * 80 + pair * 20 + 4 + 8 * half;
         }
     }
 
@@ -916,13 +920,12 @@ final class VectorKernels extends ScalarKernels {
         java.util.Arrays.fill(t, GENERATED_SUMS, size, 0f);
         for (int c0 = 0; c0 < npairs; c0 += GENERATED_CHUNK) {
             int pairs = Math.min(GENERATED_CHUNK, npairs - c0);
+            for (int b = 0; b < 4; b++) {
+                // each block's units for the chunk lie side by side: one bulk copy each
+                MemorySegment.copy(packed, I32LE, run + b * blockBytes + stride * c0, units,
+                        b * GENERATED_CHUNK * 80, pairs * 80);
+            }
             for (int p = 0; p < pairs; p++) {
-                for (int b = 0; b < 4; b++) {
-                    long u = run + b * blockBytes + stride * (c0 + p);
-                    for (int i = 0; i < 80; i += 16) {
-                        IntVector.fromMemorySegment(WI, packed, u + 4L * i, LE).intoArray(units, 80 * b + i);
-                    }
-                }
                 decodeGeneratedPair(units, words, t, p, pairs);
             }
             for (int g = 0; g < groups; g++) {
@@ -951,18 +954,22 @@ final class VectorKernels extends ScalarKernels {
         }
     }
 
+    private static final java.lang.foreign.ValueLayout.OfInt I32LE =
+            java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED.withOrder(LE);
+
     /**
-     * Pair {@code p} of a chunk of {@code pairs} for 32 rows ({@code units}: four interleaved blocks of four row
-     * pairs, as ints): per lane j the 32 rows' words (lane j's eight nibbles, see {@link #laneValue}) at {@code
+     * Pair {@code p} of a chunk of {@code pairs} for 32 rows ({@code units}: the chunk's four interleaved blocks
+     * of four row pairs, as ints, see {@link #GENERATED_QUANTS}): per lane j the 32 rows' words (lane j's eight nibbles, see {@link #laneValue}) at {@code
      * (j * pairs + p) * 32} of {@code words}, and the rows' scales at {@code (2 p + block) * 32} of {@code t}.
      */
     private static void decodeGeneratedPair(int[] units, int[] words, float[] t, int p, int pairs) {
         for (int v = 0; v < 2; v++) {
             for (int j = 0; j < 8; j++) {
-                IntVector.fromArray(WI, units, j, GENERATED_QUANTS, 16 * v).intoArray(words, (j * pairs + p) * 32 + 16 * v);
+                IntVector.fromArray(WI, units, 80 * p + j, GENERATED_QUANTS, 16 * v)
+                        .intoArray(words, (j * pairs + p) * 32 + 16 * v);
             }
             for (int bb = 0; bb < 2; bb++) {
-                IntVector.fromArray(WI, units, bb, GENERATED_SCALE, 16 * v).reinterpretAsFloats()
+                IntVector.fromArray(WI, units, 80 * p + bb, GENERATED_SCALE, 16 * v).reinterpretAsFloats()
                         .intoArray(t, (2 * p + bb) * 32 + 16 * v);
             }
         }
