@@ -825,7 +825,7 @@ final class VectorKernels extends ScalarKernels {
      * (measured: 5 to 8 rows run at the same rate, 4 at 80% of it).
      */
     private static final int GENERATED_GROUP = 8;
-    /** Pairs of blocks per decoded chunk: 32 KiB of words for 32 weight rows, which stay in L1. */
+    /** Pairs of blocks per chunk: 32 KiB of quant words for 32 weight rows, which stay in L1 while passes run. */
     private static final int GENERATED_CHUNK = 32;
 
     /**
@@ -959,8 +959,9 @@ final class VectorKernels extends ScalarKernels {
 
     /**
      * Pair {@code p} of a chunk of {@code pairs} for 32 rows ({@code units}: the chunk's four interleaved blocks
-     * of four row pairs, as ints, see {@link #GENERATED_QUANTS}): per lane j the 32 rows' words (lane j's eight nibbles, see {@link #laneValue}) at {@code
-     * (j * pairs + p) * 32} of {@code words}, and the rows' scales at {@code (2 p + block) * 32} of {@code t}.
+     * of four row pairs, as ints, see {@link #GENERATED_QUANTS}): per lane j the 32 rows' words (lane j's eight
+     * nibbles, see {@link #laneValue}) at {@code (j * pairs + p) * 32} of {@code words}, and the rows' scales at
+     * {@code (2 p + block) * 32} of {@code t}.
      */
     private static void decodeGeneratedPair(int[] units, int[] words, float[] t, int p, int pairs) {
         for (int v = 0; v < 2; v++) {
