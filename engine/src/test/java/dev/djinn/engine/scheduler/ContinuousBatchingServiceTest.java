@@ -73,8 +73,9 @@ class ContinuousBatchingServiceTest {
     }
 
     /**
-     * Each weight type's batched path for generated rows (Q8_0/Q4_0: gemmDots; F16: the float GEMM; Q4_K/Q6_K:
-     * the K-quant GEMM) must give every request exactly its tokens alone, whatever shares its steps.
+     * Each weight type's batched path for generated rows (Q8_0/Q4_0: gemmDots, or for packed Q4_0 at 512 bits the
+     * float GEMM of six and more generated rows; F16: the float GEMM; Q4_K/Q6_K: the K-quant GEMM) must give
+     * every request exactly its tokens alone, whatever shares its steps.
      */
     @ParameterizedTest
     @ValueSource(strings = {"stories260K-q8_0.gguf", "stories260K-q4_0.gguf", "stories260K-f16.gguf",
