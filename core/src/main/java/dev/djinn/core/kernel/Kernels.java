@@ -269,6 +269,24 @@ public interface Kernels {
     }
 
     /**
+     * {@link #prepareGeneratedGemm} for {@link #gemmQ8_0PackedGenerated}: group {@code g}'s rows into {@code
+     * x.dotFloatsQ8_0} in the order that kernel reads them (the scales are {@link #prepareGeneratedGemm}'s).
+     */
+    default void prepareGeneratedGemmQ8_0(QuantizedRows x, int g) {
+        throw new UnsupportedOperationException(name() + " has no generated-row GEMM");
+    }
+
+    /**
+     * 32 packed Q8_0 rows (eight groups, 16 row pairs from {@code tile}, each pair's run {@code runBytes} long)
+     * times the first {@code x.dotFloatCount} generated rows of {@code x} at once, into {@code out[t * outStride
+     * + outCol ..]}: each result exactly {@link #dotQ8_0Packed}'s bits.
+     */
+    default void gemmQ8_0PackedGenerated(MemorySegment packed, long tile, long runBytes, QuantizedRows x, float[] out,
+                                         int outStride, int outCol) {
+        throw new UnsupportedOperationException(name() + " has no generated-row Q8_0 GEMM");
+    }
+
+    /**
      * A packed Q4_0 group's four rows: {@link #dotQ4_0Packed} for its row pair at {@code run} and the next one,
      * whose units sit one unit further on.
      */

@@ -104,21 +104,23 @@ public final class MatMul {
             out.panelsReady = true;
         }
         out.dotFloatCount = 0;
+        out.q4_0FloatsReady = false;
+        out.q8_0FloatsReady = false;
         int group = kernels.generatedGemmTokens();
         if (format == ActivationFormat.Q8_0 && group > 0 && out.cols % 64 == 0) {
             // whole groups, and a last part group when it is big enough to beat the int8 kernels
             int whole = out.dotCount / group * group;
             int floats = out.dotCount - whole >= MIN_GENERATED_GEMM_ROWS ? out.dotCount : whole;
             if (floats > 0) {
-                int groups = Math.ceilDiv(floats, group);
-                if (out.dotFloats == null || out.dotFloats.length < groups * group * out.cols) {
+                int slots = Math.ceilDiv(floats, group) * group;
+                if (out.dotFloatScales == null || out.dotFloatScales.length < slots * (out.cols / 32)) {
                     // sized for the batch at hand: a step's generated rows are usually far fewer than the capacity
-                    out.dotFloats = new float[groups * group * out.cols];
-                    out.dotFloatSums = new float[groups * group * (out.cols / 8)];
-                    out.dotFloatScales = new float[groups * group * (out.cols / 32)];
+                    out.dotFloatScales = new float[slots * (out.cols / 32)];
                 }
                 out.dotFloatCount = floats;
-                pool.parallelFor(groups, 1, generatedGemmTask);
+                for (int g = 0; g < slots / group; g++) {
+                    generatedScales(out, g, group);
+                }
             }
         }
         prepOut = null;
@@ -137,10 +139,62 @@ public final class MatMul {
     private final ComputePool.RangeTask prepareTask = this::prepareRows;
     private final ComputePool.RangeTask panelTask = this::panelRows;
     private final ComputePool.RangeTask generatedGemmTask = this::generatedGemmRows;
+    private final ComputePool.RangeTask generatedGemmQ8_0Task = this::generatedGemmQ8_0Rows;
+    private QuantizedRows generatedInput;
 
     private void generatedGemmRows(int from, int to) {
         for (int g = from; g < to; g++) {
-            kernels.prepareGeneratedGemm(prepOut, g);
+            kernels.prepareGeneratedGemm(generatedInput, g);
+        }
+    }
+
+    private void generatedGemmQ8_0Rows(int from, int to) {
+        for (int g = from; g < to; g++) {
+            kernels.prepareGeneratedGemmQ8_0(generatedInput, g);
+        }
+    }
+
+    /** Group {@code g}'s block scales side by side (slots past {@code dotFloatCount}: zeros). */
+    private static void generatedScales(QuantizedRows x, int g, int group) {
+        int blocks = x.cols / 32;
+        for (int i = 0; i < group; i++) {
+            int slot = g * group + i;
+            boolean present = slot < x.dotFloatCount;
+            int t = present ? x.dotRows[slot] : 0;
+            for (int b = 0; b < blocks; b++) {
+                x.dotFloatScales[(g * blocks + b) * group + i] = present ? x.scales[t * blocks + b] : 0f;
+            }
+        }
+    }
+
+    /**
+     * Makes the generated-row floats the packed Q4_0 or Q8_0 weights among {@code ws} read, once per converted
+     * input: only the layout a model's weights use is made.
+     */
+    private void prepareGeneratedFloats(Tensor[] ws, QuantizedRows x) {
+        int group = kernels.generatedGemmTokens();
+        int groups = Math.ceilDiv(x.dotFloatCount, group);
+        int slots = groups * group;
+        for (Tensor w : ws) {
+            if (w.packed() == null) {
+                continue;
+            }
+            generatedInput = x;
+            if (w.type() == GgmlType.Q4_0 && !x.q4_0FloatsReady) {
+                if (x.dotFloats == null || x.dotFloats.length < slots * x.cols) {
+                    x.dotFloats = new float[slots * x.cols];
+                    x.dotFloatSums = new float[slots * (x.cols / 8)];
+                }
+                pool.parallelFor(groups, 1, generatedGemmTask);
+                x.q4_0FloatsReady = true;
+            } else if (w.type() == GgmlType.Q8_0 && !x.q8_0FloatsReady) {
+                if (x.dotFloatsQ8_0 == null || x.dotFloatsQ8_0.length < slots * x.cols) {
+                    x.dotFloatsQ8_0 = new float[slots * x.cols];
+                }
+                pool.parallelFor(groups, 1, generatedGemmQ8_0Task);
+                x.q8_0FloatsReady = true;
+            }
+            generatedInput = null;
         }
     }
 
@@ -218,14 +272,16 @@ public final class MatMul {
      */
     static final int MIN_GEMM_DOTS = 5;
 
-    /**
-     * Generated rows in one step from which packed Q4_0 weights take {@link Kernels#gemmQ4_0PackedGenerated}
-     * (where the kernels offer it) rather than the int8 matrix-vector kernel per row.
-     */
-    /** Weight rows per call of {@link Kernels#gemmQ4_0PackedGenerated}. */
+    /** Weight rows per call of {@link Kernels#gemmQ4_0PackedGenerated} and {@link Kernels#gemmQ8_0PackedGenerated}. */
     static final int GENERATED_GEMM_ROWS = 32;
 
-    static final int MIN_GENERATED_GEMM_ROWS = Integer.getInteger("djinn.generatedGemmRows", 6);
+    /**
+     * Generated rows from which a part group of {@link Kernels#generatedGemmTokens} (eight) takes the float GEMM
+     * for packed Q4_0 and Q8_0 weights rather than the int8 kernels: it costs what a whole group does, about
+     * six rows' worth of the int8 kernels (JMH MatMat, Q4_0, 2048 x 8192, one thread: 8 generated rows 2.6 ms
+     * against 3.4 through the int8 kernels; 4 rows 1.7 through the int8 kernels).
+     */
+    static final int MIN_GENERATED_GEMM_ROWS = 6;
 
     /** Generated rows in one step from which F16 and K-quant weights share their prompt GEMM. */
     static final int MIN_BATCHED_DOTS = 2;
@@ -395,6 +451,9 @@ public final class MatMul {
             total += ws[i].rows();
         }
         jobRowStart[ws.length] = total;
+        if (x.dotFloatCount > 0) {
+            prepareGeneratedFloats(ws, x);
+        }
         jobWeights = ws;
         jobOutputs = outs;
         jobInput = x;
@@ -556,6 +615,22 @@ public final class MatMul {
         }
         if (type == GgmlType.Q4_0) {
             return packedQ4_0Rows(w, out, stride, r, end);
+        }
+        if (type == GgmlType.Q8_0 && x.dotFloatCount > 0) {
+            // many generated rows: groups of them at once, 32 weight rows at a time, in float multiply-adds (the
+            // same bits as the int8 kernel); a few left over take the int8 kernel below
+            for (; r % GENERATED_GEMM_ROWS == 0 && r + GENERATED_GEMM_ROWS <= end; r += GENERATED_GEMM_ROWS) {
+                kernels.gemmQ8_0PackedGenerated(w.packed(), groupBytes * (r / PackedBlocks.GROUP_ROWS), groupBytes / 2,
+                        x, out, stride, r);
+                for (int g = r; g < r + GENERATED_GEMM_ROWS; g += PackedBlocks.GROUP_ROWS) {
+                    long go = groupBytes * (g / PackedBlocks.GROUP_ROWS);
+                    for (int i = x.dotFloatCount; i < x.dotCount; i++) {
+                        int b = dots[i];
+                        kernels.dotQ8_0Packed(w.packed(), go, 0, x, b, out, b * stride + g);
+                        kernels.dotQ8_0Packed(w.packed(), go, 2, x, b, out, b * stride + g + 2);
+                    }
+                }
+            }
         }
         for (; r + PackedBlocks.GROUP_ROWS <= end; r += PackedBlocks.GROUP_ROWS) {
             long g = groupBytes * (r / PackedBlocks.GROUP_ROWS);

@@ -76,13 +76,19 @@ public final class QuantizedRows {
     boolean panelsReady;
     /**
      * Generated rows for {@link Kernels#gemmQ4_0PackedGenerated} (see {@link Kernels#prepareGeneratedGemm}):
-     * their int8 values, sums and block scales as floats, in the kernel's order, made on first use, for the
-     * first {@link #dotFloatCount} generated rows (0: none).
+     * their int8 values, sums and block scales as floats, in the kernel's order, made when a multiply first
+     * needs them (the scales with the rest of the conversion), for the first {@link #dotFloatCount} generated
+     * rows (0: none).
      */
     float[] dotFloats;
     float[] dotFloatSums;
     float[] dotFloatScales;
     int dotFloatCount;
+    /** The same rows in the order of {@link Kernels#gemmQ8_0PackedGenerated}. */
+    float[] dotFloatsQ8_0;
+    /** Whether {@link #dotFloats} (Q4_0's order) and {@link #dotFloatsQ8_0} hold the current rows. */
+    boolean q4_0FloatsReady;
+    boolean q8_0FloatsReady;
     /** Q8_K rows prepared for the K-quant GEMM: per block, the sums of sub-blocks 0, 2, 4, 6, 1, 3, 5, 7. */
     final float[] groupSums;
     ActivationFormat format;

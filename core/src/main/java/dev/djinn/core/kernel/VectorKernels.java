@@ -840,10 +840,9 @@ final class VectorKernels extends ScalarKernels {
     @Override
     public void prepareGeneratedGemm(QuantizedRows x, int group) {
         int n = x.cols;
-        int blocks = n / 32;
         int npairs = n / 64;
         // per lane j and pair, the group's rows side by side per step (see laneValue), and -8 times the sum of
-        // each row's eight; per block their scales side by side
+        // each row's eight (the scales: MatMul.prepare)
         for (int i = 0; i < GENERATED_GROUP; i++) {
             int slot = group * GENERATED_GROUP + i;
             boolean present = slot < x.dotFloatCount;
@@ -859,9 +858,6 @@ final class VectorKernels extends ScalarKernels {
                     }
                     x.dotFloatSums[pass * GENERATED_GROUP + i] = -8 * sum;
                 }
-            }
-            for (int b = 0; b < blocks; b++) {
-                x.dotFloatScales[(group * blocks + b) * GENERATED_GROUP + i] = present ? x.scales[t * blocks + b] : 0f;
             }
         }
     }
@@ -1094,6 +1090,220 @@ final class VectorKernels extends ScalarKernels {
     }
 
     private static final long Q8_0_UNIT_BYTES = PackedBlocks.unitBytes(dev.djinn.core.tensor.GgmlType.Q8_0);
+
+    @Override
+    public void prepareGeneratedGemmQ8_0(QuantizedRows x, int group) {
+        int n = x.cols;
+        int blocks = n / 32;
+        // per lane j and block, the group's rows side by side per byte m of the lane's word: value 4j + m
+        for (int i = 0; i < GENERATED_GROUP; i++) {
+            int slot = group * GENERATED_GROUP + i;
+            boolean present = slot < x.dotFloatCount;
+            int t = present ? x.dotRows[slot] : 0;
+            for (int j = 0; j < 8; j++) {
+                for (int b = 0; b < blocks; b++) {
+                    int o = (((group * 8 + j) * blocks + b) * 4) * GENERATED_GROUP + i;
+                    for (int m = 0; m < 4; m++) {
+                        x.dotFloatsQ8_0[o + m * GENERATED_GROUP] = present ? x.quants[t * n + 32 * b + 4 * j + m] : 0;
+                    }
+                }
+            }
+        }
+    }
+
+    /** Blocks per chunk of {@link #gemmQ8_0PackedGenerated}: 32 KiB of quant words for 32 weight rows. */
+    private static final int Q8_CHUNK = 32;
+    /** Q8_0 unit (a row pair's block: two float scales, then 32 quant bytes per row) in ints. */
+    private static final int Q8_UNIT_INTS = (int) (Q8_0_UNIT_BYTES / 4);
+    private static final ThreadLocal<int[]> Q8_UNITS = ThreadLocal.withInitial(() -> new int[16 * Q8_CHUNK * Q8_UNIT_INTS]);
+    private static final ThreadLocal<float[]> Q8_SCRATCH = new ThreadLocal<>();
+    /** In a chunk's units of 16 row pairs copied as ints (pair after pair): lane l's row's quants, block 0. */
+    private static final int[] Q8_QUANTS = new int[32];
+    /** The same for the row's scale. */
+    private static final int[] Q8_SCALE = new int[32];
+
+    static {
+        for (int l = 0; l < 32; l++) {
+            Q8_SCALE[l] = (l / 2) * Q8_CHUNK * Q8_UNIT_INTS + l % 2;
+            Q8_QUANTS[l] = (l / 2) * Q8_CHUNK * Q8_UNIT_INTS + 2 + 8 * (l % 2);
+        }
+    }
+
+    /**
+     * {@link #gemmQ4_0PackedGenerated} for packed Q8_0 ({@link #dotQ8_0PackedPairs}'s arithmetic): that kernel's
+     * 32-bit lane j of a row holds, per block, the exact sum of the four products of values 4j..4j+3, converted
+     * to float and added by {@code fma(lane, dw * dx, sum)}, and the row's result is {@code ((s0 + s4) + (s2 +
+     * s6)) + ((s1 + s5) + (s3 + s7))}. Here each lane's sum is four float multiply-adds of integer-valued floats
+     * (at most 4 * 127 * 127, exact), each byte of the lane's word pulled out by two shifts in the loop, with 32
+     * weight rows (16 row pairs from {@code tile}, each pair's run {@code runBytes} long) in the lanes and eight
+     * generated rows broadcast; the products dw * dx are made once per block and generated row.
+     */
+    @Override
+    public void gemmQ8_0PackedGenerated(MemorySegment packed, long tile, long runBytes, QuantizedRows x, float[] out,
+                                        int outStride, int outCol) {
+        int cols = x.cols;
+        int blocks = cols / 32;
+        int groups = Math.ceilDiv(x.dotFloatCount, GENERATED_GROUP);
+        int prods = Q8_CHUNK * 32;
+        int sums = prods + Q8_CHUNK * GENERATED_GROUP * 32;
+        int size = sums + groups * GENERATED_GROUP * 2 * 8 * 16;
+        float[] t = Q8_SCRATCH.get();
+        if (t == null || t.length < size) {
+            t = new float[size];
+            Q8_SCRATCH.set(t);
+        }
+        int[] words = GENERATED_WORDS.get();
+        int[] units = Q8_UNITS.get();
+        java.util.Arrays.fill(t, sums, size, 0f);
+        for (int c0 = 0; c0 < blocks; c0 += Q8_CHUNK) {
+            int nb = Math.min(Q8_CHUNK, blocks - c0);
+            for (int pair = 0; pair < 16; pair++) {
+                // a row pair's units for the chunk lie side by side: one bulk copy each
+                MemorySegment.copy(packed, I32LE, tile + pair * runBytes + c0 * Q8_0_UNIT_BYTES, units,
+                        pair * Q8_CHUNK * Q8_UNIT_INTS, nb * Q8_UNIT_INTS);
+            }
+            for (int b = 0; b < nb; b++) {
+                for (int v = 0; v < 2; v++) {
+                    for (int j = 0; j < 8; j++) {
+                        IntVector.fromArray(WI, units, Q8_UNIT_INTS * b + j, Q8_QUANTS, 16 * v)
+                                .intoArray(words, (j * nb + b) * 32 + 16 * v);
+                    }
+                    IntVector.fromArray(WI, units, Q8_UNIT_INTS * b, Q8_SCALE, 16 * v).reinterpretAsFloats()
+                            .intoArray(t, b * 32 + 16 * v);
+                }
+            }
+            for (int g = 0; g < groups; g++) {
+                // the kernel's dw * dx per weight row, generated row and block: shared by the eight lanes
+                for (int b = 0; b < nb; b++) {
+                    FloatVector d0 = FloatVector.fromArray(WF, t, b * 32);
+                    FloatVector d1 = FloatVector.fromArray(WF, t, b * 32 + 16);
+                    int so = (g * blocks + c0 + b) * GENERATED_GROUP;
+                    for (int i = 0; i < GENERATED_GROUP; i++) {
+                        float dx = x.dotFloatScales[so + i];
+                        d0.mul(dx).intoArray(t, prods + (b * GENERATED_GROUP + i) * 32);
+                        d1.mul(dx).intoArray(t, prods + (b * GENERATED_GROUP + i) * 32 + 16);
+                    }
+                }
+                for (int j = 0; j < 8; j++) {
+                    generatedPassQ8(words, t, x.dotFloatsQ8_0, (((g * 8 + j) * blocks + c0) * 4) * GENERATED_GROUP,
+                            prods, j, nb, sums + (g * GENERATED_GROUP * 2 * 8 + j) * 16);
+                }
+            }
+        }
+        for (int slot = 0; slot < x.dotFloatCount; slot++) {
+            int o = x.dotRows[slot] * outStride + outCol;
+            for (int v = 0; v < 2; v++) {
+                int a = sums + (slot * 2 + v) * 8 * 16;
+                FloatVector s0 = FloatVector.fromArray(WF, t, a);
+                FloatVector s1 = FloatVector.fromArray(WF, t, a + 16);
+                FloatVector s2 = FloatVector.fromArray(WF, t, a + 32);
+                FloatVector s3 = FloatVector.fromArray(WF, t, a + 48);
+                FloatVector s4 = FloatVector.fromArray(WF, t, a + 64);
+                FloatVector s5 = FloatVector.fromArray(WF, t, a + 80);
+                FloatVector s6 = FloatVector.fromArray(WF, t, a + 96);
+                FloatVector s7 = FloatVector.fromArray(WF, t, a + 112);
+                s0.add(s4).add(s2.add(s6)).add(s1.add(s5).add(s3.add(s7))).intoArray(out, o + 16 * v);
+            }
+        }
+    }
+
+    /**
+     * Lane j of a Q8_0 chunk ({@code blocks} blocks) times a group of eight generated rows: bytes pulled out of
+     * the words step by step, the rows' values from {@code xf[xo ..]} (per block and byte the eight side by
+     * side), the products dw * dx from {@code t[pro ..]} (per block and generated row the 32 weight rows'), added
+     * to the running sums at {@code ao}, as {@link #generatedPass}.
+     */
+    private static void generatedPassQ8(int[] words, float[] t, float[] xf, int xo, int pro, int j, int blocks,
+                                        int ao) {
+        FloatVector a00 = FloatVector.fromArray(WF, t, ao + 0);
+        FloatVector a01 = FloatVector.fromArray(WF, t, ao + 128);
+        FloatVector a10 = FloatVector.fromArray(WF, t, ao + 256);
+        FloatVector a11 = FloatVector.fromArray(WF, t, ao + 384);
+        FloatVector a20 = FloatVector.fromArray(WF, t, ao + 512);
+        FloatVector a21 = FloatVector.fromArray(WF, t, ao + 640);
+        FloatVector a30 = FloatVector.fromArray(WF, t, ao + 768);
+        FloatVector a31 = FloatVector.fromArray(WF, t, ao + 896);
+        FloatVector a40 = FloatVector.fromArray(WF, t, ao + 1024);
+        FloatVector a41 = FloatVector.fromArray(WF, t, ao + 1152);
+        FloatVector a50 = FloatVector.fromArray(WF, t, ao + 1280);
+        FloatVector a51 = FloatVector.fromArray(WF, t, ao + 1408);
+        FloatVector a60 = FloatVector.fromArray(WF, t, ao + 1536);
+        FloatVector a61 = FloatVector.fromArray(WF, t, ao + 1664);
+        FloatVector a70 = FloatVector.fromArray(WF, t, ao + 1792);
+        FloatVector a71 = FloatVector.fromArray(WF, t, ao + 1920);
+        FloatVector zero = FloatVector.zero(WF);
+        for (int b = 0; b < blocks; b++) {
+            IntVector q0 = IntVector.fromArray(WI, words, ((j * blocks + b) * 2) * 16);
+            IntVector q1 = IntVector.fromArray(WI, words, ((j * blocks + b) * 2) * 16 + 16);
+            int xp = xo + 32 * b;
+            FloatVector p00 = zero, p01 = zero, p10 = zero, p11 = zero, p20 = zero, p21 = zero, p30 = zero, p31 = zero, p40 = zero, p41 = zero, p50 = zero, p51 = zero, p60 = zero, p61 = zero, p70 = zero, p71 = zero;
+            for (int m = 0; m < 4; m++) {
+                // byte m of each word, sign-extended
+                FloatVector w0 = (FloatVector) q0.lanewise(VectorOperators.LSHL, 24 - 8 * m)
+                        .lanewise(VectorOperators.ASHR, 24).convert(VectorOperators.I2F, 0);
+                FloatVector w1 = (FloatVector) q1.lanewise(VectorOperators.LSHL, 24 - 8 * m)
+                        .lanewise(VectorOperators.ASHR, 24).convert(VectorOperators.I2F, 0);
+                FloatVector b0 = FloatVector.broadcast(WF, xf[xp + 8 * m + 0]);
+                p00 = w0.fma(b0, p00);
+                p01 = w1.fma(b0, p01);
+                FloatVector b1 = FloatVector.broadcast(WF, xf[xp + 8 * m + 1]);
+                p10 = w0.fma(b1, p10);
+                p11 = w1.fma(b1, p11);
+                FloatVector b2 = FloatVector.broadcast(WF, xf[xp + 8 * m + 2]);
+                p20 = w0.fma(b2, p20);
+                p21 = w1.fma(b2, p21);
+                FloatVector b3 = FloatVector.broadcast(WF, xf[xp + 8 * m + 3]);
+                p30 = w0.fma(b3, p30);
+                p31 = w1.fma(b3, p31);
+                FloatVector b4 = FloatVector.broadcast(WF, xf[xp + 8 * m + 4]);
+                p40 = w0.fma(b4, p40);
+                p41 = w1.fma(b4, p41);
+                FloatVector b5 = FloatVector.broadcast(WF, xf[xp + 8 * m + 5]);
+                p50 = w0.fma(b5, p50);
+                p51 = w1.fma(b5, p51);
+                FloatVector b6 = FloatVector.broadcast(WF, xf[xp + 8 * m + 6]);
+                p60 = w0.fma(b6, p60);
+                p61 = w1.fma(b6, p61);
+                FloatVector b7 = FloatVector.broadcast(WF, xf[xp + 8 * m + 7]);
+                p70 = w0.fma(b7, p70);
+                p71 = w1.fma(b7, p71);
+            }
+            int sp = pro + 256 * b;
+            a00 = p00.fma(FloatVector.fromArray(WF, t, sp + 0), a00);
+            a01 = p01.fma(FloatVector.fromArray(WF, t, sp + 16), a01);
+            a10 = p10.fma(FloatVector.fromArray(WF, t, sp + 32), a10);
+            a11 = p11.fma(FloatVector.fromArray(WF, t, sp + 48), a11);
+            a20 = p20.fma(FloatVector.fromArray(WF, t, sp + 64), a20);
+            a21 = p21.fma(FloatVector.fromArray(WF, t, sp + 80), a21);
+            a30 = p30.fma(FloatVector.fromArray(WF, t, sp + 96), a30);
+            a31 = p31.fma(FloatVector.fromArray(WF, t, sp + 112), a31);
+            a40 = p40.fma(FloatVector.fromArray(WF, t, sp + 128), a40);
+            a41 = p41.fma(FloatVector.fromArray(WF, t, sp + 144), a41);
+            a50 = p50.fma(FloatVector.fromArray(WF, t, sp + 160), a50);
+            a51 = p51.fma(FloatVector.fromArray(WF, t, sp + 176), a51);
+            a60 = p60.fma(FloatVector.fromArray(WF, t, sp + 192), a60);
+            a61 = p61.fma(FloatVector.fromArray(WF, t, sp + 208), a61);
+            a70 = p70.fma(FloatVector.fromArray(WF, t, sp + 224), a70);
+            a71 = p71.fma(FloatVector.fromArray(WF, t, sp + 240), a71);
+        }
+        a00.intoArray(t, ao + 0);
+        a01.intoArray(t, ao + 128);
+        a10.intoArray(t, ao + 256);
+        a11.intoArray(t, ao + 384);
+        a20.intoArray(t, ao + 512);
+        a21.intoArray(t, ao + 640);
+        a30.intoArray(t, ao + 768);
+        a31.intoArray(t, ao + 896);
+        a40.intoArray(t, ao + 1024);
+        a41.intoArray(t, ao + 1152);
+        a50.intoArray(t, ao + 1280);
+        a51.intoArray(t, ao + 1408);
+        a60.intoArray(t, ao + 1536);
+        a61.intoArray(t, ao + 1664);
+        a70.intoArray(t, ao + 1792);
+        a71.intoArray(t, ao + 1920);
+    }
+
 
     /**
      * Two rows ({@code firstRow} and the next) of a packed Q8_0 group times activation row {@code row}: per row
