@@ -374,7 +374,9 @@ class KernelsTest {
         // packing needs the 256-bit int8 kernels; narrower kernels must not claim it
         assertThat(kernels.packs(type)).isEqualTo(kernels.name().equals("vector-256") || kernels.name().equals("vector-512"));
         org.junit.jupiter.api.Assumptions.assumeTrue(kernels.packs(type));
-        for (int n : type == GgmlType.Q4_0 || type == GgmlType.Q8_0 ? new int[] {2048, 64 * 3} : new int[] {2048, 256 * 3}) {
+        // (64 * 65 values: more than one chunk of the generated-row GEMMs, the last a part one)
+        for (int n : type == GgmlType.Q4_0 || type == GgmlType.Q8_0 ? new int[] {2048, 64 * 3, 64 * 65}
+                : new int[] {2048, 256 * 3}) {
             // 33 groups of four and three rows left in the GGUF layout: enough rows for the pool's chunks to hold
             // eight (Q4_0's interleaved blocks of two groups), and an odd group at the end (a block of one)
             int rows = 135;
