@@ -3,6 +3,7 @@ package dev.djinn.core.kernel;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.LongVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
@@ -950,6 +951,60 @@ final class VectorKernels extends ScalarKernels {
         }
     }
 
+    /**
+     * Eight row pairs' words into eight word vectors, the transpose the generated-row GEMMs need (where sixteen
+     * gathers cost more): input i (its 16 ints at {@code first + (i % 4) * strideLow + (i / 4) * strideHigh} of
+     * {@code src}: the pair's first row's words 0-7, then its second row's) gives lanes 2i and 2i + 1 of output j
+     * (at {@code to + j * step} of {@code dst}) their word j. Each input's halves are interleaved so that word j
+     * of both rows makes one 64-bit lane j, then the 8 x 8 transpose of 64-bit lanes takes three rounds of
+     * two-vector selections.
+     */
+    private static void transposeWords(int[] src, int first, int strideLow, int strideHigh, int[] dst, int to,
+                                       int step) {
+        LongVector w0 = words(src, first);
+        LongVector w1 = words(src, first + strideLow);
+        LongVector w2 = words(src, first + 2 * strideLow);
+        LongVector w3 = words(src, first + 3 * strideLow);
+        LongVector w4 = words(src, first + strideHigh);
+        LongVector w5 = words(src, first + strideHigh + strideLow);
+        LongVector w6 = words(src, first + strideHigh + 2 * strideLow);
+        LongVector w7 = words(src, first + strideHigh + 3 * strideLow);
+        LongVector t0 = EVEN_PAIRS.selectFrom(w0, w1), t1 = ODD_PAIRS.selectFrom(w0, w1);
+        LongVector t2 = EVEN_PAIRS.selectFrom(w2, w3), t3 = ODD_PAIRS.selectFrom(w2, w3);
+        LongVector t4 = EVEN_PAIRS.selectFrom(w4, w5), t5 = ODD_PAIRS.selectFrom(w4, w5);
+        LongVector t6 = EVEN_PAIRS.selectFrom(w6, w7), t7 = ODD_PAIRS.selectFrom(w6, w7);
+        LongVector u0 = LOW_PAIRS.selectFrom(t0, t2), u2 = HIGH_PAIRS.selectFrom(t0, t2);
+        LongVector u1 = LOW_PAIRS.selectFrom(t1, t3), u3 = HIGH_PAIRS.selectFrom(t1, t3);
+        LongVector u4 = LOW_PAIRS.selectFrom(t4, t6), u6 = HIGH_PAIRS.selectFrom(t4, t6);
+        LongVector u5 = LOW_PAIRS.selectFrom(t5, t7), u7 = HIGH_PAIRS.selectFrom(t5, t7);
+        LOW_QUADS.selectFrom(u0, u4).reinterpretAsInts().intoArray(dst, to);
+        LOW_QUADS.selectFrom(u1, u5).reinterpretAsInts().intoArray(dst, to + step);
+        LOW_QUADS.selectFrom(u2, u6).reinterpretAsInts().intoArray(dst, to + 2 * step);
+        LOW_QUADS.selectFrom(u3, u7).reinterpretAsInts().intoArray(dst, to + 3 * step);
+        HIGH_QUADS.selectFrom(u0, u4).reinterpretAsInts().intoArray(dst, to + 4 * step);
+        HIGH_QUADS.selectFrom(u1, u5).reinterpretAsInts().intoArray(dst, to + 5 * step);
+        HIGH_QUADS.selectFrom(u2, u6).reinterpretAsInts().intoArray(dst, to + 6 * step);
+        HIGH_QUADS.selectFrom(u3, u7).reinterpretAsInts().intoArray(dst, to + 7 * step);
+    }
+
+    /** A row pair's 16 words with its rows' halves interleaved: 64-bit lane j holds word j of both rows. */
+    private static LongVector words(int[] src, int at) {
+        return IntVector.fromArray(WI, src, at).rearrange(HALVES_INTERLEAVED).reinterpretAsLongs();
+    }
+
+    private static final jdk.incubator.vector.VectorShuffle<Integer> HALVES_INTERLEAVED =
+            jdk.incubator.vector.VectorShuffle.fromOp(IntVector.SPECIES_512, k -> 8 * (k % 2) + k / 2);
+    private static final LongVector EVEN_PAIRS = longs(0, 8, 2, 10, 4, 12, 6, 14);
+    private static final LongVector ODD_PAIRS = longs(1, 9, 3, 11, 5, 13, 7, 15);
+    private static final LongVector LOW_PAIRS = longs(0, 1, 8, 9, 4, 5, 12, 13);
+    private static final LongVector HIGH_PAIRS = longs(2, 3, 10, 11, 6, 7, 14, 15);
+    private static final LongVector LOW_QUADS = longs(0, 1, 2, 3, 8, 9, 10, 11);
+    private static final LongVector HIGH_QUADS = longs(4, 5, 6, 7, 12, 13, 14, 15);
+
+    private static LongVector longs(long... values) {
+        return LongVector.fromArray(LongVector.SPECIES_512, values, 0);
+    }
+
     private static final java.lang.foreign.ValueLayout.OfInt I32LE =
             java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED.withOrder(LE);
 
@@ -961,10 +1016,8 @@ final class VectorKernels extends ScalarKernels {
      */
     private static void decodeGeneratedPair(int[] units, int[] words, float[] t, int p, int pairs) {
         for (int v = 0; v < 2; v++) {
-            for (int j = 0; j < 8; j++) {
-                IntVector.fromArray(WI, units, 80 * p + j, GENERATED_QUANTS, 16 * v)
-                        .intoArray(words, (j * pairs + p) * 32 + 16 * v);
-            }
+            transposeWords(units, 80 * p + GENERATED_QUANTS[16 * v], 20, GENERATED_CHUNK * 80, words,
+                    p * 32 + 16 * v, pairs * 32);
             for (int bb = 0; bb < 2; bb++) {
                 IntVector.fromArray(WI, units, 80 * p + bb, GENERATED_SCALE, 16 * v).reinterpretAsFloats()
                         .intoArray(t, (2 * p + bb) * 32 + 16 * v);
@@ -1164,10 +1217,8 @@ final class VectorKernels extends ScalarKernels {
             }
             for (int b = 0; b < nb; b++) {
                 for (int v = 0; v < 2; v++) {
-                    for (int j = 0; j < 8; j++) {
-                        IntVector.fromArray(WI, units, Q8_UNIT_INTS * b + j, Q8_QUANTS, 16 * v)
-                                .intoArray(words, (j * nb + b) * 32 + 16 * v);
-                    }
+                    transposeWords(units, Q8_UNIT_INTS * b + Q8_QUANTS[16 * v], Q8_CHUNK * Q8_UNIT_INTS,
+                            4 * Q8_CHUNK * Q8_UNIT_INTS, words, b * 32 + 16 * v, nb * 32);
                     IntVector.fromArray(WI, units, Q8_UNIT_INTS * b, Q8_SCALE, 16 * v).reinterpretAsFloats()
                             .intoArray(t, b * 32 + 16 * v);
                 }
