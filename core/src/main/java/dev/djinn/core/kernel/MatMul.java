@@ -459,7 +459,7 @@ public final class MatMul {
         jobInput = x;
         jobStrides = strides;
         try {
-            // many generated rows take packed Q4_0 weights 32 rows at a time: chunks of whole such tiles
+            // many generated rows take packed Q4_0 and Q8_0 weights 32 rows at a time: chunks of whole such tiles
             pool.parallelFor(total, x.dotFloatCount > 0 ? GENERATED_GEMM_ROWS : MIN_ROWS_PER_CHUNK, rowTask);
         } finally {
             jobWeights = null;
