@@ -249,7 +249,8 @@ public interface Kernels {
     /**
      * Writes group {@code g} of {@code x.dotFloats} (Q8_0 format): for generated rows {@code x.dotRows[g * n ..
      * g * n + n)} (n = {@link #generatedGemmTokens}; zeros past {@code x.dotFloatCount}) the int8 quants as
-     * floats, their sums and their block scales, in the order {@link #gemmQ4_0PackedGenerated} reads them.
+     * floats and their sums, in the order {@link #gemmQ4_0PackedGenerated} reads them (the block scales, which
+     * both generated-row GEMMs read, {@code MatMul} writes with the rest of the conversion).
      */
     default void prepareGeneratedGemm(QuantizedRows x, int g) {
         throw new UnsupportedOperationException(name() + " has no generated-row GEMM");
@@ -270,7 +271,7 @@ public interface Kernels {
 
     /**
      * {@link #prepareGeneratedGemm} for {@link #gemmQ8_0PackedGenerated}: group {@code g}'s rows into {@code
-     * x.dotFloatsQ8_0} in the order that kernel reads them (the scales are {@link #prepareGeneratedGemm}'s).
+     * x.dotFloatsQ8_0} in the order that kernel reads them.
      */
     default void prepareGeneratedGemmQ8_0(QuantizedRows x, int g) {
         throw new UnsupportedOperationException(name() + " has no generated-row GEMM");

@@ -618,23 +618,29 @@ public final class MatMul {
         }
         if (type == GgmlType.Q8_0 && x.dotFloatCount > 0) {
             // many generated rows: groups of them at once, 32 weight rows at a time, in float multiply-adds (the
-            // same bits as the int8 kernel); a few left over take the int8 kernel below
+            // same bits as the int8 kernel); a few left over take the int8 kernel
             for (; r % GENERATED_GEMM_ROWS == 0 && r + GENERATED_GEMM_ROWS <= end; r += GENERATED_GEMM_ROWS) {
                 kernels.gemmQ8_0PackedGenerated(w.packed(), groupBytes * (r / PackedBlocks.GROUP_ROWS), groupBytes / 2,
                         x, out, stride, r);
-                for (int g = r; g < r + GENERATED_GEMM_ROWS; g += PackedBlocks.GROUP_ROWS) {
-                    long go = groupBytes * (g / PackedBlocks.GROUP_ROWS);
-                    for (int i = x.dotFloatCount; i < x.dotCount; i++) {
-                        int b = dots[i];
-                        kernels.dotQ8_0Packed(w.packed(), go, 0, x, b, out, b * stride + g);
-                        kernels.dotQ8_0Packed(w.packed(), go, 2, x, b, out, b * stride + g + 2);
-                    }
-                }
+                packedGroups(w, out, stride, r, r + GENERATED_GEMM_ROWS, x.dotFloatCount);
             }
         }
+        return packedGroups(w, out, stride, r, end, 0);
+    }
+
+    /**
+     * Generated rows {@code x.dotRows[fromDot ..]} times the packed groups of K-quant or Q8_0 weight rows from
+     * {@code r} (a group's first) to {@code end}, through the matrix-vector kernels; returns the first row not
+     * done.
+     */
+    private int packedGroups(Tensor w, float[] out, int stride, int r, int end, int fromDot) {
+        QuantizedRows x = jobInput;
+        int[] dots = x.dotRows;
+        long groupBytes = PackedBlocks.groupBytes(w);
+        GgmlType type = w.type();
         for (; r + PackedBlocks.GROUP_ROWS <= end; r += PackedBlocks.GROUP_ROWS) {
             long g = groupBytes * (r / PackedBlocks.GROUP_ROWS);
-            for (int i = 0; i < x.dotCount; i++) {
+            for (int i = fromDot; i < x.dotCount; i++) {
                 int b = dots[i];
                 if (type == GgmlType.Q4_K) {
                     kernels.dotQ4_KPacked(w.packed(), g, 0, x, b, out, b * stride + r);

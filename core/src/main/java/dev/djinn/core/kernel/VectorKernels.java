@@ -934,21 +934,7 @@ final class VectorKernels extends ScalarKernels {
                 }
             }
         }
-        for (int slot = 0; slot < x.dotFloatCount; slot++) {
-            int o = x.dotRows[slot] * outStride + outCol;
-            for (int v = 0; v < 2; v++) {
-                int a = GENERATED_SUMS + (slot * 2 + v) * 8 * 16;
-                FloatVector s0 = FloatVector.fromArray(WF, t, a);
-                FloatVector s1 = FloatVector.fromArray(WF, t, a + 16);
-                FloatVector s2 = FloatVector.fromArray(WF, t, a + 32);
-                FloatVector s3 = FloatVector.fromArray(WF, t, a + 48);
-                FloatVector s4 = FloatVector.fromArray(WF, t, a + 64);
-                FloatVector s5 = FloatVector.fromArray(WF, t, a + 80);
-                FloatVector s6 = FloatVector.fromArray(WF, t, a + 96);
-                FloatVector s7 = FloatVector.fromArray(WF, t, a + 112);
-                s0.add(s4).add(s2.add(s6)).add(s1.add(s5).add(s3.add(s7))).intoArray(out, o + 16 * v);
-            }
-        }
+        storeGeneratedSums(t, GENERATED_SUMS, x, out, outStride, outCol);
     }
 
     /**
@@ -1003,6 +989,30 @@ final class VectorKernels extends ScalarKernels {
 
     private static LongVector longs(long... values) {
         return LongVector.fromArray(LongVector.SPECIES_512, values, 0);
+    }
+
+    /**
+     * The generated-row GEMMs' results: per generated row and 16 weight rows, the int8 kernel's final sum of its
+     * eight lanes' running sums (at {@code sums + 16 * (8 * (2 slot + v) + j)} of {@code t}), {@code ((s0 + s4) +
+     * (s2 + s6)) + ((s1 + s5) + (s3 + s7))}, into {@code out}.
+     */
+    private static void storeGeneratedSums(float[] t, int sums, QuantizedRows x, float[] out, int outStride,
+                                           int outCol) {
+        for (int slot = 0; slot < x.dotFloatCount; slot++) {
+            int o = x.dotRows[slot] * outStride + outCol;
+            for (int v = 0; v < 2; v++) {
+                int a = sums + (slot * 2 + v) * 8 * 16;
+                FloatVector s0 = FloatVector.fromArray(WF, t, a);
+                FloatVector s1 = FloatVector.fromArray(WF, t, a + 16);
+                FloatVector s2 = FloatVector.fromArray(WF, t, a + 32);
+                FloatVector s3 = FloatVector.fromArray(WF, t, a + 48);
+                FloatVector s4 = FloatVector.fromArray(WF, t, a + 64);
+                FloatVector s5 = FloatVector.fromArray(WF, t, a + 80);
+                FloatVector s6 = FloatVector.fromArray(WF, t, a + 96);
+                FloatVector s7 = FloatVector.fromArray(WF, t, a + 112);
+                s0.add(s4).add(s2.add(s6)).add(s1.add(s5).add(s3.add(s7))).intoArray(out, o + 16 * v);
+            }
+        }
     }
 
     private static final java.lang.foreign.ValueLayout.OfInt I32LE =
@@ -1241,21 +1251,7 @@ final class VectorKernels extends ScalarKernels {
                 }
             }
         }
-        for (int slot = 0; slot < x.dotFloatCount; slot++) {
-            int o = x.dotRows[slot] * outStride + outCol;
-            for (int v = 0; v < 2; v++) {
-                int a = sums + (slot * 2 + v) * 8 * 16;
-                FloatVector s0 = FloatVector.fromArray(WF, t, a);
-                FloatVector s1 = FloatVector.fromArray(WF, t, a + 16);
-                FloatVector s2 = FloatVector.fromArray(WF, t, a + 32);
-                FloatVector s3 = FloatVector.fromArray(WF, t, a + 48);
-                FloatVector s4 = FloatVector.fromArray(WF, t, a + 64);
-                FloatVector s5 = FloatVector.fromArray(WF, t, a + 80);
-                FloatVector s6 = FloatVector.fromArray(WF, t, a + 96);
-                FloatVector s7 = FloatVector.fromArray(WF, t, a + 112);
-                s0.add(s4).add(s2.add(s6)).add(s1.add(s5).add(s3.add(s7))).intoArray(out, o + 16 * v);
-            }
-        }
+        storeGeneratedSums(t, sums, x, out, outStride, outCol);
     }
 
     /**
