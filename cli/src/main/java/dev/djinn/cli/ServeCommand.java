@@ -3,7 +3,10 @@ package dev.djinn.cli;
 import dev.djinn.core.DjinnException;
 import dev.djinn.engine.LocalModel;
 import dev.djinn.engine.kv.KvCacheType;
+import dev.djinn.engine.scheduler.ContinuousBatchingService;
+import dev.djinn.engine.service.InferenceService;
 import dev.djinn.engine.service.ModelInfo;
+import dev.djinn.engine.service.Warmup;
 import dev.djinn.server.LocalServices;
 import dev.djinn.server.ServerOptions;
 import dev.djinn.server.cluster.SingleNodeView;
@@ -58,6 +61,13 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--model-alias", paramLabel = "NAME", description = "the model's name in the API (default: the file name without .gguf)")
     String alias;
 
+    @Option(names = "--no-warmup", description = "take requests at once, without first running a few small "
+            + "generations so that the first requests run compiled code (as llama.cpp's server's --no-warmup)")
+    boolean noWarmup;
+
+    /** Warm-up rounds stop once one leaves the JIT idle or this much time has passed. */
+    private static final java.time.Duration WARMUP_LIMIT = java.time.Duration.ofSeconds(10);
+
     @Override
     public Integer call() throws InterruptedException {
         int nThreads = threads != null ? threads : Runtime.getRuntime().availableProcessors();
@@ -71,8 +81,12 @@ final class ServeCommand implements Callable<Integer> {
             throw new DjinnException("--api-key must not be blank");
         }
         KvCacheType kv = KvCacheType.parse(kvType);
+        checkPortFree();
         LocalModel lm = LocalModel.open(model, nThreads, batch);
         ModelInfo info = LocalServices.info(lm, model, alias, ctx);
+        if (!noWarmup) {
+            warmUp(lm, info, kv);
+        }
         String url = "http://" + host + ":" + port;
         ApiFrontEnd api;
         try {
@@ -97,6 +111,36 @@ final class ServeCommand implements Callable<Integer> {
                 info.id(), info.contextLength(), lm.threads(), api.url(), api.url(), api.url());
         stopped.await();
         return 0;
+    }
+
+    /**
+     * Fails at once, before the model loads and warms up, when the address cannot be listened on (the API
+     * binds it for real afterwards; a port taken in between still fails there, with the same message).
+     */
+    private void checkPortFree() {
+        if (port == 0) {
+            return;
+        }
+        try (java.net.ServerSocket socket = new java.net.ServerSocket()) {
+            socket.setReuseAddress(true);
+            socket.bind(new java.net.InetSocketAddress(host, port));
+        } catch (java.io.IOException e) {
+            throw new DjinnException("cannot listen on " + host + ":" + port + " (" + e.getMessage()
+                    + "); pick another port or host");
+        }
+    }
+
+    /** Small generations through a service of the real one's shape (its own KV memory, freed after). */
+    private void warmUp(LocalModel lm, ModelInfo info, KvCacheType kv) {
+        try (InferenceService service = LocalServices.create(lm, info, kv, parallel, kvBudgetMib * (1L << 20),
+                ContinuousBatchingService.Listener.NONE)) {
+            Warmup.Report r = Warmup.run(service, parallel, WARMUP_LIMIT);
+            System.err.printf(java.util.Locale.ROOT, "djinn: warmed up in %.1f s (%d tokens; --no-warmup skips it)%n",
+                    r.took().toMillis() / 1000.0, r.generated());
+        } catch (RuntimeException e) {
+            lm.close();
+            throw e;
+        }
     }
 
     private static String hostName() {
