@@ -13,9 +13,14 @@ import dev.djinn.server.cluster.SingleNodeView;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
+import java.io.IOException;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.net.UnknownHostException;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
@@ -66,7 +71,7 @@ final class ServeCommand implements Callable<Integer> {
     boolean noWarmup;
 
     /** Warm-up rounds stop once one leaves the JIT idle or this much time has passed. */
-    private static final java.time.Duration WARMUP_LIMIT = java.time.Duration.ofSeconds(10);
+    private static final Duration WARMUP_LIMIT = Duration.ofSeconds(10);
 
     @Override
     public Integer call() throws InterruptedException {
@@ -121,10 +126,10 @@ final class ServeCommand implements Callable<Integer> {
         if (port == 0) {
             return;
         }
-        try (java.net.ServerSocket socket = new java.net.ServerSocket()) {
+        try (ServerSocket socket = new ServerSocket()) {
             socket.setReuseAddress(true);
-            socket.bind(new java.net.InetSocketAddress(host, port));
-        } catch (java.io.IOException e) {
+            socket.bind(new InetSocketAddress(host, port));
+        } catch (IOException e) {
             throw new DjinnException("cannot listen on " + host + ":" + port + " (" + e.getMessage()
                     + "); pick another port or host");
         }
@@ -135,7 +140,7 @@ final class ServeCommand implements Callable<Integer> {
         try (InferenceService service = LocalServices.create(lm, info, kv, parallel, kvBudgetMib * (1L << 20),
                 ContinuousBatchingService.Listener.NONE)) {
             Warmup.Report r = Warmup.run(service, parallel, WARMUP_LIMIT);
-            System.err.printf(java.util.Locale.ROOT, "djinn: warmed up in %.1f s (%d tokens; --no-warmup skips it)%n",
+            System.err.printf(Locale.ROOT, "djinn: warmed up in %.1f s (%d tokens; --no-warmup skips it)%n",
                     r.took().toMillis() / 1000.0, r.generated());
         } catch (RuntimeException e) {
             lm.close();

@@ -175,11 +175,11 @@ public final class MatMul {
         int group = kernels.generatedGemmTokens();
         int groups = Math.ceilDiv(x.dotFloatCount, group);
         int slots = groups * group;
+        generatedInput = x;
         for (Tensor w : ws) {
             if (w.packed() == null) {
                 continue;
             }
-            generatedInput = x;
             if (w.type() == GgmlType.Q4_0 && !x.q4_0FloatsReady) {
                 if (x.dotFloats == null || x.dotFloats.length < slots * x.cols) {
                     x.dotFloats = new float[slots * x.cols];
@@ -194,8 +194,8 @@ public final class MatMul {
                 pool.parallelFor(groups, 1, generatedGemmQ8_0Task);
                 x.q8_0FloatsReady = true;
             }
-            generatedInput = null;
         }
+        generatedInput = null;
     }
 
     private void panelRows(int from, int to) {
