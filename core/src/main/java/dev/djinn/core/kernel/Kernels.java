@@ -77,6 +77,44 @@ public interface Kernels {
     }
 
     /**
+     * Whether prompt rows meet packed Q4_0 weights in 16-bit integer multiplies ({@link #panelRows16}, {@link
+     * #decodePackedQ4_0Int16}, {@link #gemmPanels16}) rather than the float GEMM: every prompt row, never
+     * depending on its batch.
+     */
+    default boolean int16PromptsQ4_0() {
+        return false;
+    }
+
+    /** Panel {@code p} (32 prompt rows) of {@code x.panels16} and {@code x.panelScales16} (see {@code Int16Gemm}). */
+    default void panelRows16(QuantizedRows x, int p) {
+        throw new UnsupportedOperationException(name() + " has no 16-bit panel kernel");
+    }
+
+    /**
+     * Row {@code half} of a packed Q4_0 row pair, {@code n} columns, as 16-bit weights less 8 two to an int (from
+     * {@code dst[o]}) and block scales (from {@code ds[so]}), in the order {@link #gemmPanels16} reads them.
+     */
+    default void decodePackedQ4_0Int16(MemorySegment packed, long run, long stride, int half, int[] dst, int o,
+                                       float[] ds, int so, int n) {
+        throw new UnsupportedOperationException(name() + " has no 16-bit panel kernel");
+    }
+
+    /** {@link #decodePackedQ4_0Int16} for a Q4_0 row in the GGUF layout at {@code off} of {@code data}. */
+    default void decodeQ4_0Int16(MemorySegment data, long off, int[] dst, int o, float[] ds, int so, int n) {
+        throw new UnsupportedOperationException(name() + " has no 16-bit panel kernel");
+    }
+
+    /**
+     * The {@code rows} (even) decoded Q4_0 weight rows in {@code w} and {@code wd} times every prompt row of
+     * {@code x} from its 16-bit panels: per output, each block's exact integer dot product {@code dot}, then
+     * {@code sum = fma(dot, dw * dx, sum)} over the blocks in order.
+     */
+    default void gemmPanels16(int[] w, float[] wd, int rows, QuantizedRows x, float[] out, int outStride,
+                              int outCol) {
+        throw new UnsupportedOperationException(name() + " has no 16-bit panel kernel");
+    }
+
+    /**
      * Whether {@link #gemm} over rows decoded by {@link #decodeForGemm} gives, for weights of {@code type} and
      * rows of {@code cols}, exactly the bits of this implementation's dot kernel for that type: then generated
      * rows of a batch can share the matrix-matrix kernel without their numbers depending on the batch.

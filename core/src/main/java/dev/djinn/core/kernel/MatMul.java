@@ -91,18 +91,9 @@ public final class MatMul {
         }
         prepX = null;
         prepPrompt = null;
+        // the prompt rows' panels are made by the first multiply that needs them (see preparePanels)
         out.panelsReady = false;
-        // prompt rows in floats go through the panel kernel (K-quants: Q4_K's, see VectorKernels.floatRows)
-        if ((format != ActivationFormat.Q8_K || kernels.kQuantPromptsAsFloat())
-                && out.gemmCount > 0 && kernels.promptPanels()) {
-            int width = kernels.panelWidth();
-            int panels = Math.ceilDiv(out.gemmCount, width);
-            if (out.panels == null) {
-                out.panels = new float[Math.ceilDiv(out.capacity, width) * width * out.cols];
-            }
-            pool.parallelFor(panels, 1, panelTask);
-            out.panelsReady = true;
-        }
+        out.panels16Ready = false;
         out.dotFloatCount = 0;
         out.q4_0FloatsReady = false;
         out.q8_0FloatsReady = false;
@@ -138,6 +129,7 @@ public final class MatMul {
     private QuantizedRows prepOut;
     private final ComputePool.RangeTask prepareTask = this::prepareRows;
     private final ComputePool.RangeTask panelTask = this::panelRows;
+    private final ComputePool.RangeTask panel16Task = this::panelRows16;
     private final ComputePool.RangeTask generatedGemmTask = this::generatedGemmRows;
     private final ComputePool.RangeTask generatedGemmQ8_0Task = this::generatedGemmQ8_0Rows;
     private QuantizedRows generatedInput;
@@ -202,6 +194,56 @@ public final class MatMul {
         for (int p = from; p < to; p++) {
             kernels.panelRows(prepOut, p);
         }
+    }
+
+    private void panelRows16(int from, int to) {
+        for (int p = from; p < to; p++) {
+            kernels.panelRows16(prepOut, p);
+        }
+    }
+
+    /** Whether {@code w} meets {@code x}'s prompt rows in 16-bit integers ({@link Kernels#gemmPanels16}). */
+    private boolean int16Prompts(Tensor w, QuantizedRows x) {
+        return x.format == ActivationFormat.Q8_0 && w.type() == GgmlType.Q4_0 && kernels.int16PromptsQ4_0();
+    }
+
+    /**
+     * Makes the panels of {@code x}'s prompt rows that the weights in {@code ws} read, once per converted input:
+     * 16-bit ones for packed Q4_0 weights, float ones for the rest (K-quants: where their prompt rows take
+     * floats, see VectorKernels.floatRows).
+     */
+    private void preparePanels(Tensor[] ws, QuantizedRows x) {
+        boolean int16 = false;
+        boolean floats = false;
+        for (Tensor w : ws) {
+            if (int16Prompts(w, x)) {
+                int16 = true;
+            } else {
+                floats = true;
+            }
+        }
+        prepOut = x;
+        if (int16 && !x.panels16Ready) {
+            int panels = Math.ceilDiv(x.gemmCount, Int16Gemm.PANEL);
+            if (x.panels16 == null) {
+                int capacity = Math.ceilDiv(x.capacity, Int16Gemm.PANEL);
+                x.panels16 = new int[capacity * Int16Gemm.PANEL * (x.cols / 2)];
+                x.panelScales16 = new float[capacity * Int16Gemm.PANEL * (x.cols / 32)];
+            }
+            pool.parallelFor(panels, 1, panel16Task);
+            x.panels16Ready = true;
+        }
+        if (floats && !x.panelsReady && (x.format != ActivationFormat.Q8_K || kernels.kQuantPromptsAsFloat())
+                && kernels.promptPanels()) {
+            int width = kernels.panelWidth();
+            int panels = Math.ceilDiv(x.gemmCount, width);
+            if (x.panels == null) {
+                x.panels = new float[Math.ceilDiv(x.capacity, width) * width * x.cols];
+            }
+            pool.parallelFor(panels, 1, panelTask);
+            x.panelsReady = true;
+        }
+        prepOut = null;
     }
 
     /** Rows [from, to) of the conversion {@link #prepare} set up; each row writes only its own parts. */
@@ -453,6 +495,9 @@ public final class MatMul {
         jobRowStart[ws.length] = total;
         if (x.dotFloatCount > 0) {
             prepareGeneratedFloats(ws, x);
+        }
+        if (x.gemmCount > 0) {
+            preparePanels(ws, x);
         }
         jobWeights = ws;
         jobOutputs = outs;
@@ -714,15 +759,66 @@ public final class MatMul {
         return r;
     }
 
-    /** Prompt rows of weight rows [from, to) through the float matrix-matrix kernel. */
+    /** Prompt rows of weight rows [from, to) through the float matrix-matrix kernel (packed Q4_0: 16-bit). */
     private void promptRows(Tensor w, float[] out, int stride, int from, int to) {
         QuantizedRows x = jobInput;
+        if (x.panels16Ready && int16Prompts(w, x)) {
+            from = int16Rows(w, out, stride, from, to);
+            if (from == to) {
+                return;
+            }
+        }
         if (x.panelsReady) {
             floatRows(w, out, stride, from, to, x.gemmRows, 0, true);
         } else {
             floatRows(w, out, stride, from, to, x.gemmRows, x.gemmCount, false);
         }
     }
+
+    /**
+     * Prompt rows times Q4_0 weight rows [from, to) in tiles of 16-bit weights ({@link Kernels#gemmPanels16}),
+     * decoded from the packed copy where rows are whole groups of it and from the GGUF bytes elsewhere; returns
+     * the first row not done (an odd last row, left to the float kernel).
+     */
+    private int int16Rows(Tensor w, float[] out, int stride, int from, int to) {
+        QuantizedRows x = jobInput;
+        int cols = x.cols;
+        // tiles of at most 24 rows (a multiple of the kernel's six) and about 192 KiB, in L2 beside the panel
+        int tileRows = cols <= 4096 ? 24 : 12;
+        int[] tile = INT16_TILE.get();
+        float[] scales = INT16_SCALES.get();
+        if (tile == null || tile.length < tileRows * (cols / 2)) {
+            tile = new int[tileRows * (cols / 2)];
+            scales = new float[tileRows * (cols / 32)];
+            INT16_TILE.set(tile);
+            INT16_SCALES.set(scales);
+        }
+        int r = from;
+        while (r + 1 < to) {
+            int rows = Math.min(tileRows, to - r) & ~1;
+            if (wholePackedGroups(w, r, rows)) {
+                for (int i = 0; i < rows; i++) {
+                    int row = r + i;
+                    kernels.decodePackedQ4_0Int16(w.packed(), PackedBlocks.q4_0Run(w, row / 2),
+                            PackedBlocks.q4_0Stride(w, row / 2), row % 2, tile, i * (cols / 2), scales,
+                            i * (cols / 32), cols);
+                }
+            } else {
+                MemorySegment data = ggufRows(w, r, rows);
+                long off = ggufOffset(w, r);
+                for (int i = 0; i < rows; i++) {
+                    kernels.decodeQ4_0Int16(data, off + w.rowBytes() * i, tile, i * (cols / 2), scales,
+                            i * (cols / 32), cols);
+                }
+            }
+            kernels.gemmPanels16(tile, scales, rows, x, out, stride, r);
+            r += rows;
+        }
+        return r;
+    }
+
+    private static final ThreadLocal<int[]> INT16_TILE = new ThreadLocal<>();
+    private static final ThreadLocal<float[]> INT16_SCALES = new ThreadLocal<>();
 
     /**
      * Activation rows {@code xRows[0 .. count)} times weight rows [from, to) through the float matrix-matrix

@@ -75,6 +75,13 @@ public final class QuantizedRows {
     float[] panels;
     boolean panelsReady;
     /**
+     * Prompt rows for {@link Kernels#gemmPanels16}, made when a multiply with packed Q4_0 weights first needs
+     * them: per panel of 32 rows their int8 values two to an int, and their block scales side by side.
+     */
+    int[] panels16;
+    float[] panelScales16;
+    boolean panels16Ready;
+    /**
      * Generated rows for {@link Kernels#gemmQ4_0PackedGenerated} (see {@link Kernels#prepareGeneratedGemm}):
      * their int8 values, sums and block scales as floats, in the kernel's order, made when a multiply first
      * needs them (the scales with the rest of the conversion), for the first {@link #dotFloatCount} generated

@@ -2620,8 +2620,39 @@ final class VectorKernels extends ScalarKernels {
         }
     }
 
+    /** Off with {@code -Ddjinn.int16=false} (for comparisons): prompt rows then meet Q4_0 in floats too. */
+    private static final boolean INT16_PROMPTS = PROMPT_PANELS
+            && Boolean.parseBoolean(System.getProperty("djinn.int16", "true"));
+
+    @Override
+    public boolean int16PromptsQ4_0() {
+        return INT16_PROMPTS;
+    }
+
+    @Override
+    public void panelRows16(QuantizedRows x, int p) {
+        Int16Gemm.panel(x, p);
+    }
+
+    @Override
+    public void decodePackedQ4_0Int16(MemorySegment packed, long run, long stride, int half, int[] dst, int o,
+                                      float[] ds, int so, int n) {
+        Int16Gemm.decodeRow(packed, run, stride, half, dst, o, ds, so, n);
+    }
+
+    @Override
+    public void decodeQ4_0Int16(MemorySegment data, long off, int[] dst, int o, float[] ds, int so, int n) {
+        Int16Gemm.decodeGgufRow(data, off, dst, o, ds, so, n);
+    }
+
+    @Override
+    public void gemmPanels16(int[] w, float[] wd, int rows, QuantizedRows x, float[] out, int outStride, int outCol) {
+        Int16Gemm.gemm(w, wd, rows, x, PANEL_SUMS.get(), out, outStride, outCol);
+    }
+
     /** Per thread: the accumulators of one {@link #gemmPanels} tile, before they go to their output rows. */
-    private static final ThreadLocal<float[]> PANEL_SUMS = ThreadLocal.withInitial(() -> new float[16 * LANES]);
+    private static final ThreadLocal<float[]> PANEL_SUMS =
+            ThreadLocal.withInitial(() -> new float[Math.max(16 * LANES, 6 * Int16Gemm.PANEL)]);
 
     @Override
     public void gemmPanels(float[] w, int rows, QuantizedRows x, float[] out, int outStride, int outCol) {

@@ -367,6 +367,64 @@ class KernelsTest {
         }
     }
 
+    /**
+     * Where prompt rows meet Q4_0 weights in 16-bit integers, each output is ggml's arithmetic exactly: per block
+     * the exact integer dot of (q - 8) and the int8 activations, then {@code sum = fma(dot, dw * dx, sum)} block
+     * by block. Packed and GGUF-layout rows, six- and two-row tiles, a part panel, and the prompt rows' results
+     * whatever else shares their step.
+     */
+    @Test
+    void q4_0PromptRowsIn16BitIntegersAreGgmlArithmeticBitForBit() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(kernels.int16PromptsQ4_0());
+        for (int n : new int[] {64, 2048, 64 * 65}) {
+            int rows = 58; // two 24-row tiles and ten left: six- and two-row kernels; 56 packed, two GGUF rows
+            dev.djinn.core.tensor.Tensor t = randomMatrix(GgmlType.Q4_0, n, rows);
+            t.data().set(I16, 0, (short) 0x0001); // a subnormal scale
+            boolean[] prompt = new boolean[40];
+            java.util.Arrays.fill(prompt, true);
+            prompt[7] = false; // a generated row among them: 39 prompt rows, a whole panel and a part one
+            try (ComputePool pool = new ComputePool(2)) {
+                MatMul mm = new MatMul(kernels, pool);
+                QuantizedRows in = new QuantizedRows(n, prompt.length);
+                float[] x = randomFloats(prompt.length * n, 3f);
+                mm.prepare(ActivationFormat.Q8_0, x, prompt.length, prompt, in);
+                float[] unpacked = new float[prompt.length * rows];
+                float[] packedOut = new float[prompt.length * rows];
+                mm.multiply(t, in, unpacked, rows);
+                mm.multiply(t.withPacked(PackedBlocks.pack(t, pool, false)), in, packedOut, rows);
+                // the first three prompt rows alone in their step
+                QuantizedRows few = new QuantizedRows(n, 3);
+                mm.prepare(ActivationFormat.Q8_0, x, 3, new boolean[] {true, true, true}, few);
+                float[] fewOut = new float[3 * rows];
+                mm.multiply(t, few, fewOut, rows);
+                assertThat(fewOut).containsExactly(java.util.Arrays.copyOf(unpacked, 3 * rows));
+                int blocks = n / 32;
+                for (int b = 0; b < prompt.length; b++) {
+                    if (!prompt[b]) {
+                        continue;
+                    }
+                    for (int r = 0; r < rows; r++) {
+                        float sum = 0f;
+                        long row = r * t.rowBytes();
+                        for (int k = 0; k < blocks; k++) {
+                            long block = row + 18L * k;
+                            float dw = Float.float16ToFloat(t.data().get(I16, block));
+                            int dot = 0;
+                            for (int i = 0; i < 16; i++) {
+                                int v = t.data().get(ValueLayout.JAVA_BYTE, block + 2 + i) & 0xFF;
+                                dot += ((v & 0xF) - 8) * in.quants[b * n + 32 * k + i];
+                                dot += ((v >> 4) - 8) * in.quants[b * n + 32 * k + 16 + i];
+                            }
+                            sum = Math.fma((float) dot, dw * in.scales[b * blocks + k], sum);
+                        }
+                        assertThat(unpacked[b * rows + r]).as("n=%d token %d row %d", n, b, r).isEqualTo(sum);
+                        assertThat(packedOut[b * rows + r]).as("packed n=%d token %d row %d", n, b, r).isEqualTo(sum);
+                    }
+                }
+            }
+        }
+    }
+
     @ParameterizedTest
     @EnumSource(value = GgmlType.class, names = {"Q4_0", "Q8_0", "Q4_K", "Q6_K"})
     void packedRowsEqualTheGgufLayoutBitForBit(GgmlType type) {
