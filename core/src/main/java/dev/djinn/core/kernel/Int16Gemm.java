@@ -153,7 +153,7 @@ final class Int16Gemm {
             int r = 0;
             for (; r + 5 < rows; r += 6) {
                 six(w, wd, r, x, p, cols, sums);
-                scatter(sums, 6, r, p, x, out, outStride, outCol);
+                scatterSix(sums, r, p, x, out, outStride, outCol);
             }
             for (; r + 1 < rows; r += 2) {
                 two(w, wd, r, x, p, cols, sums);
@@ -177,6 +177,22 @@ final class Int16Gemm {
             }
         }
     }
+
+    /** {@link #scatter} of six rows: a prompt row's six outputs are adjacent, one gather and one masked store. */
+    private static void scatterSix(float[] sums, int r, int p, QuantizedRows x, float[] out, int outStride,
+                                   int outCol) {
+        int first = p * PANEL;
+        int n = Math.min(PANEL, x.gemmCount - first);
+        for (int j = 0; j < n; j++) {
+            FloatVector.fromArray(FloatVector.SPECIES_256, sums, j, SIX_ROWS, 0)
+                    .intoArray(out, x.gemmRows[first + j] * outStride + outCol + r, SIX_LANES);
+        }
+    }
+
+    /** Where row i's sum for prompt row 0 lies in the scratch (lanes 6 and 7 read past the six, unused). */
+    private static final int[] SIX_ROWS = {0, PANEL, 2 * PANEL, 3 * PANEL, 4 * PANEL, 5 * PANEL, 6 * PANEL, 7 * PANEL};
+    private static final jdk.incubator.vector.VectorMask<Float> SIX_LANES =
+            jdk.incubator.vector.VectorMask.fromLong(FloatVector.SPECIES_256, 0x3F);
 
     /** Weight rows r .. r + 5 times panel p (the block-end conversion written out: a helper would box). */
     private static void six(int[] w, float[] wd, int r, QuantizedRows x, int p, int cols, float[] sums) {

@@ -94,6 +94,7 @@ public final class MatMul {
         // the prompt rows' panels are made by the first multiply that needs them (see preparePanels)
         out.panelsReady = false;
         out.panels16Ready = false;
+        out.promptFloatsReady = false;
         out.dotFloatCount = 0;
         out.q4_0FloatsReady = false;
         out.q8_0FloatsReady = false;
@@ -130,6 +131,7 @@ public final class MatMul {
     private final ComputePool.RangeTask prepareTask = this::prepareRows;
     private final ComputePool.RangeTask panelTask = this::panelRows;
     private final ComputePool.RangeTask panel16Task = this::panelRows16;
+    private final ComputePool.RangeTask promptFloatTask = this::promptFloats;
     private final ComputePool.RangeTask generatedGemmTask = this::generatedGemmRows;
     private final ComputePool.RangeTask generatedGemmQ8_0Task = this::generatedGemmQ8_0Rows;
     private QuantizedRows generatedInput;
@@ -196,6 +198,12 @@ public final class MatMul {
         }
     }
 
+    private void promptFloats(int from, int to) {
+        for (int i = from; i < to; i++) {
+            kernels.prepareFloatGemm(prepOut, prepOut.gemmRows[i]);
+        }
+    }
+
     private void panelRows16(int from, int to) {
         for (int p = from; p < to; p++) {
             kernels.panelRows16(prepOut, p);
@@ -218,11 +226,16 @@ public final class MatMul {
         for (Tensor w : ws) {
             if (int16Prompts(w, x)) {
                 int16 = true;
+                floats |= w.rows() % 2 != 0; // an odd last row takes the float kernel
             } else {
                 floats = true;
             }
         }
         prepOut = x;
+        if (floats && x.format == ActivationFormat.Q8_0 && !x.promptFloatsReady) {
+            pool.parallelFor(x.gemmCount, 1, promptFloatTask);
+            x.promptFloatsReady = true;
+        }
         if (int16 && !x.panels16Ready) {
             int panels = Math.ceilDiv(x.gemmCount, Int16Gemm.PANEL);
             if (x.panels16 == null) {
@@ -262,8 +275,8 @@ public final class MatMul {
                 case Q8_0 -> {
                     kernels.quantizeQ8_0(x, off, n, out.quants, off, out.scales, r * (n / 32));
                     if (prompt != null && prompt[r]) {
-                        // Q8_0 and Q4_0 weights take prompt rows through the float GEMM only (see rowsOf)
-                        kernels.prepareFloatGemm(out, r);
+                        // prompt rows: their floats (for the float GEMM) or 16-bit panels when a multiply needs
+                        // them (see preparePanels)
                     } else {
                         widen(out, off, n);
                         pairUp(out, off, n);
@@ -505,13 +518,28 @@ public final class MatMul {
         jobStrides = strides;
         try {
             // many generated rows take packed Q4_0 and Q8_0 weights 32 rows at a time: chunks of whole such tiles
-            pool.parallelFor(total, x.dotFloatCount > 0 ? GENERATED_GEMM_ROWS : MIN_ROWS_PER_CHUNK, rowTask);
+            pool.parallelFor(total, minRowsPerChunk(x), rowTask);
         } finally {
             jobWeights = null;
             jobOutputs = null;
             jobInput = null;
         }
     }
+
+    /**
+     * Rows per chunk of a multiply's job are a multiple of this: the generated-row GEMMs' 32-row tiles, and the
+     * 16-bit prompt kernel's 24-row tiles (of six-row tiles; a part one leaves slower two-row ones).
+     */
+    private int minRowsPerChunk(QuantizedRows x) {
+        boolean int16 = x.panels16Ready;
+        if (x.dotFloatCount > 0) {
+            return int16 ? 3 * GENERATED_GEMM_ROWS : GENERATED_GEMM_ROWS;
+        }
+        return int16 ? INT16_TILE_ROWS : MIN_ROWS_PER_CHUNK;
+    }
+
+    /** Weight rows per tile of {@link #int16Rows} where rows are at most 4096 values (half that beyond). */
+    private static final int INT16_TILE_ROWS = 24;
 
     private static void checkCompatible(Tensor w, QuantizedRows x) {
         if (w.cols() != x.cols) {
@@ -784,7 +812,7 @@ public final class MatMul {
         QuantizedRows x = jobInput;
         int cols = x.cols;
         // tiles of at most 24 rows (a multiple of the kernel's six) and about 192 KiB, in L2 beside the panel
-        int tileRows = cols <= 4096 ? 24 : 12;
+        int tileRows = cols <= 4096 ? INT16_TILE_ROWS : INT16_TILE_ROWS / 2;
         int[] tile = INT16_TILE.get();
         float[] scales = INT16_SCALES.get();
         if (tile == null || tile.length < tileRows * (cols / 2)) {

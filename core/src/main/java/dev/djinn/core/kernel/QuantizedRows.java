@@ -81,6 +81,8 @@ public final class QuantizedRows {
     int[] panels16;
     float[] panelScales16;
     boolean panels16Ready;
+    /** Whether the Q8_0 prompt rows' floats ({@link Kernels#prepareFloatGemm}, in {@link #values}) are made. */
+    boolean promptFloatsReady;
     /**
      * Generated rows for {@link Kernels#gemmQ4_0PackedGenerated} (see {@link Kernels#prepareGeneratedGemm}):
      * their int8 values, sums and block scales as floats, in the kernel's order, made when a multiply first

@@ -2652,7 +2652,7 @@ final class VectorKernels extends ScalarKernels {
 
     /** Per thread: the accumulators of one {@link #gemmPanels} tile, before they go to their output rows. */
     private static final ThreadLocal<float[]> PANEL_SUMS =
-            ThreadLocal.withInitial(() -> new float[Math.max(16 * LANES, 6 * Int16Gemm.PANEL)]);
+            ThreadLocal.withInitial(() -> new float[Math.max(16 * LANES, 8 * Int16Gemm.PANEL)]);
 
     @Override
     public void gemmPanels(float[] w, int rows, QuantizedRows x, float[] out, int outStride, int outCol) {
