@@ -184,8 +184,16 @@ final class Int16Gemm {
         int first = p * PANEL;
         int n = Math.min(PANEL, x.gemmCount - first);
         for (int j = 0; j < n; j++) {
-            FloatVector.fromArray(FloatVector.SPECIES_256, sums, j, SIX_ROWS, 0)
-                    .intoArray(out, x.gemmRows[first + j] * outStride + outCol + r, SIX_LANES);
+            int o = x.gemmRows[first + j] * outStride + outCol + r;
+            if (o + 8 <= out.length) {
+                FloatVector.fromArray(FloatVector.SPECIES_256, sums, j, SIX_ROWS, 0).intoArray(out, o, SIX_LANES);
+            } else {
+                // a masked store reaching past the array takes the Vector API's slow path, and its deoptimisation
+                // left this method to C1 in some runs (8B pp512 at half speed)
+                for (int i = 0; i < 6; i++) {
+                    out[o + i] = sums[i * PANEL + j];
+                }
+            }
         }
     }
 
