@@ -17,18 +17,19 @@ import static org.assertj.core.api.Assertions.assertThat;
 class MembershipMergeTest {
     private static final ClusterSecret SECRET = new ClusterSecret("merge-test");
 
-    private static int freePort() throws IOException {
+    /**
+     * A port free on loopback with FD_SOCK2's 100 above it, below Linux's ephemeral range (32768 up): node a
+     * dials b's port before b binds it, and an ephemeral port of one of those attempts once was b's port.
+     */
+    private static int freePort() {
+        java.util.SplittableRandom random = new java.util.SplittableRandom();
         for (int i = 0; i < 100; i++) {
-            int p;
-            try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-                p = s.getLocalPort();
-            }
-            if (p < 65000 - 100) {
-                try (ServerSocket s = new ServerSocket(p + 100, 1, InetAddress.getLoopbackAddress())) {
-                    return p;
-                } catch (IOException ignored) {
-                    // FD_SOCK2's port is taken; try another
-                }
+            int p = random.nextInt(20000, 32000);
+            try (ServerSocket s = new ServerSocket(p, 1, InetAddress.getLoopbackAddress());
+                 ServerSocket fd = new ServerSocket(p + 100, 1, InetAddress.getLoopbackAddress())) {
+                return p;
+            } catch (IOException ignored) {
+                // taken; try another
             }
         }
         throw new IllegalStateException("no free ports");
@@ -47,6 +48,9 @@ class MembershipMergeTest {
     void twoClustersThatFormedApartMerge() throws Exception {
         int pa = freePort();
         int pb = freePort();
+        while (Math.abs(pb - pa) == 100 || pb == pa) {
+            pb = freePort();
+        }
         String cluster = "merge-test-" + pa;
         try (Membership a = join("a", pa, List.of("127.0.0.1:" + pb), cluster);
              Membership b = join("b", pb, List.of(), cluster)) {
