@@ -33,6 +33,7 @@ final class Int16Gemm {
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_512;
     private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfShort F16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfInt I32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     /** Prompt rows per panel: sixteen 32-bit lanes in each of two vectors. */
     static final int PANEL = 32;
@@ -74,6 +75,7 @@ final class Int16Gemm {
         byte[] q = x.quants;
         int base = p * slots * PANEL;
         int sbase = p * blocks * PANEL;
+        boolean superBlocks = x.format == ActivationFormat.Q8_K;
         for (int j = 0; j < PANEL; j++) {
             int slot = p * PANEL + j;
             if (slot >= x.gemmCount) {
@@ -82,6 +84,9 @@ final class Int16Gemm {
                 }
                 for (int b = 0; b < blocks; b++) {
                     ds[sbase + b * PANEL + j] = 0f;
+                    if (superBlocks) {
+                        x.panelSums16[sbase + b * PANEL + j] = 0f;
+                    }
                 }
                 continue;
             }
@@ -93,7 +98,14 @@ final class Int16Gemm {
                     int v = from + LOW_VALUE[s];
                     dst[to + s * PANEL] = (q[v] & 0xFFFF) | q[v + 2] << 16;
                 }
-                ds[sbase + b * PANEL + j] = x.scales[row * blocks + b];
+                if (superBlocks) {
+                    // Q8_K: a scale per 256 values, and the sub-block's sum for Q4_K's min term
+                    ds[sbase + b * PANEL + j] = x.scales[row * (n / 256) + b / 8];
+                    int sums = row * (n / 16) + 2 * b;
+                    x.panelSums16[sbase + b * PANEL + j] = x.sums[sums] + x.sums[sums + 1];
+                } else {
+                    ds[sbase + b * PANEL + j] = x.scales[row * blocks + b];
+                }
             }
         }
     }
@@ -134,6 +146,44 @@ final class Int16Gemm {
         }
     }
 
+    /**
+     * {@link #decodeGgufRow} for a Q4_K row (144-byte super-blocks: d, dmin, twelve bytes of 6-bit scales and
+     * mins, 128 bytes of nibbles): the weights 0..15 two to an int in {@link #lowValue}'s order per sub-block of
+     * 32, and per sub-block {@code d * scale} into {@code wd} and {@code -dmin * min} into {@code wm} from {@code
+     * so} (both exact: an 11-bit mantissa times a 6-bit integer).
+     */
+    static void decodeQ4KRow(MemorySegment data, long off, int[] dst, int o, float[] wd, float[] wm, int so, int n) {
+        for (int b = 0; b < n / 256; b++, off += 144) {
+            float d = Float.float16ToFloat(data.get(F16, off));
+            float dmin = Float.float16ToFloat(data.get(F16, off + 2));
+            // ggml's get_scale_min_k4: eight 6-bit scales and eight 6-bit mins in twelve bytes
+            int u0 = data.get(I32, off + 4);
+            int u1 = data.get(I32, off + 8);
+            int u2 = data.get(I32, off + 12);
+            int scLo = u0 & 0x3f3f3f3f;
+            int scHi = (u2 & 0x0f0f0f0f) | ((u0 >>> 2) & 0x30303030);
+            int mLo = u1 & 0x3f3f3f3f;
+            int mHi = ((u2 >>> 4) & 0x0f0f0f0f) | ((u1 >>> 2) & 0x30303030);
+            for (int sb = 0; sb < 8; sb++) {
+                int shift = 8 * (sb & 3);
+                wd[so + 8 * b + sb] = d * (((sb < 4 ? scLo : scHi) >>> shift) & 0xff);
+                wm[so + 8 * b + sb] = -dmin * (((sb < 4 ? mLo : mHi) >>> shift) & 0xff);
+            }
+            for (int c = 0; c < 4; c++) {
+                // 32 bytes: low nibbles sub-block 2c, high nibbles 2c + 1; byte i holds value i of each
+                int lowSub = o + 16 * (8 * b + 2 * c);
+                for (int h = 0; h < 2; h++) {
+                    IntVector v = IntVector.fromMemorySegment(I128, data, off + 16 + 32L * c + 16 * h,
+                            ByteOrder.LITTLE_ENDIAN);
+                    v.and(0x000F000F).intoArray(dst, lowSub + 8 * h);
+                    v.lanewise(VectorOperators.LSHR, 8).and(0x000F000F).intoArray(dst, lowSub + 8 * h + 4);
+                    v.lanewise(VectorOperators.LSHR, 4).and(0x000F000F).intoArray(dst, lowSub + 16 + 8 * h);
+                    v.lanewise(VectorOperators.LSHR, 12).and(0x000F000F).intoArray(dst, lowSub + 16 + 8 * h + 4);
+                }
+            }
+        }
+    }
+
     /** Bits 0-3 and 16-19 of each lane less 8, as two 16-bit values, to slots {@code first ..} of a block. */
     private static void nibbles(IntVector v, int first, int at, int[] dst) {
         v.and(0x000F000F).reinterpretAsShorts().sub((short) 8).reinterpretAsInts().intoArray(dst, at + first);
@@ -143,20 +193,29 @@ final class Int16Gemm {
      * The {@code rows} weight rows of {@code w} (row i's slots from {@code i * cols / 2}, its block scales in
      * {@code wd} from {@code i * cols / 32}; rows even) times every prompt row of {@code x} from its panels,
      * into {@code out[row * outStride + outCol + i]}. Each output is {@code sum = fma((float) dot, dw * dx, sum)}
-     * over the blocks in order, whatever its tile.
+     * over the blocks in order, whatever its tile; for Q4_K ({@code wm} not null: each sub-block's {@code -dmin
+     * * min}) also {@code sum = fma(bsum, dx * wm, sum)} after each sub-block, bsum its activations' sum.
      */
-    static void gemm(int[] w, float[] wd, int rows, QuantizedRows x, float[] sums, float[] out, int outStride,
-                     int outCol) {
+    static void gemm(int[] w, float[] wd, float[] wm, int rows, QuantizedRows x, float[] sums, float[] out,
+                     int outStride, int outCol) {
         int cols = x.cols;
         int panels = Math.ceilDiv(x.gemmCount, PANEL);
         for (int p = 0; p < panels; p++) {
             int r = 0;
             for (; r + 5 < rows; r += 6) {
-                six(w, wd, r, x, p, cols, sums);
+                if (wm == null) {
+                    six(w, wd, r, x, p, cols, sums);
+                } else {
+                    sixK(w, wd, wm, r, x, p, cols, sums);
+                }
                 scatterSix(sums, r, p, x, out, outStride, outCol);
             }
             for (; r + 1 < rows; r += 2) {
-                two(w, wd, r, x, p, cols, sums);
+                if (wm == null) {
+                    two(w, wd, r, x, p, cols, sums);
+                } else {
+                    twoK(w, wd, wm, r, x, p, cols, sums);
+                }
                 scatter(sums, 2, r, p, x, out, outStride, outCol);
             }
             if (r < rows) {
@@ -349,6 +408,196 @@ final class Int16Gemm {
             t = s11.reinterpretAsInts();
             f11 = ((FloatVector) t.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
                     .add(t.lanewise(VectorOperators.ASHR, 16)).convert(VectorOperators.I2F, 0)).fma(e1.mul(g), f11);
+        }
+        f00.intoArray(sums, 0);
+        f01.intoArray(sums, 16);
+        f10.intoArray(sums, 32);
+        f11.intoArray(sums, 48);
+    }
+
+    /**
+     * {@link #six} for Q4_K: weights 0..15 with each sub-block's {@code d * scale} in {@code wd} and {@code -dmin *
+     * min} in {@code wm}, the activations' sub-block sums from {@code x.panelSums16} for the min term.
+     */
+    private static void sixK(int[] w, float[] wd, float[] wm, int r, QuantizedRows x, int p, int cols, float[] sums) {
+        int slots = cols / 2;
+        int blocks = cols / 32;
+        int[] xs = x.panels16;
+        float[] xd = x.panelScales16;
+        float[] xb = x.panelSums16;
+        int xo = p * slots * PANEL;
+        int xdo = p * blocks * PANEL;
+        int w0 = r * slots;
+        int w1 = w0 + slots;
+        int w2 = w1 + slots;
+        int w3 = w2 + slots;
+        int w4 = w3 + slots;
+        int w5 = w4 + slots;
+        int d0 = r * blocks;
+        FloatVector f00 = FloatVector.zero(F), f01 = f00, f10 = f00, f11 = f00, f20 = f00, f21 = f00;
+        FloatVector f30 = f00, f31 = f00, f40 = f00, f41 = f00, f50 = f00, f51 = f00;
+        for (int b = 0; b < blocks; b++) {
+            ShortVector s00 = ShortVector.zero(S), s01 = s00, s10 = s00, s11 = s00, s20 = s00, s21 = s00;
+            ShortVector s30 = s00, s31 = s00, s40 = s00, s41 = s00, s50 = s00, s51 = s00;
+            int end = 16 * b + 16;
+            for (int c = 16 * b; c < end; c++) {
+                int xc = xo + c * PANEL;
+                ShortVector x0 = IntVector.fromArray(I, xs, xc).reinterpretAsShorts();
+                ShortVector x1 = IntVector.fromArray(I, xs, xc + 16).reinterpretAsShorts();
+                ShortVector b0 = IntVector.broadcast(I, w[w0 + c]).reinterpretAsShorts();
+                s00 = s00.add(x0.mul(b0));
+                s01 = s01.add(x1.mul(b0));
+                ShortVector b1 = IntVector.broadcast(I, w[w1 + c]).reinterpretAsShorts();
+                s10 = s10.add(x0.mul(b1));
+                s11 = s11.add(x1.mul(b1));
+                ShortVector b2 = IntVector.broadcast(I, w[w2 + c]).reinterpretAsShorts();
+                s20 = s20.add(x0.mul(b2));
+                s21 = s21.add(x1.mul(b2));
+                ShortVector b3 = IntVector.broadcast(I, w[w3 + c]).reinterpretAsShorts();
+                s30 = s30.add(x0.mul(b3));
+                s31 = s31.add(x1.mul(b3));
+                ShortVector b4 = IntVector.broadcast(I, w[w4 + c]).reinterpretAsShorts();
+                s40 = s40.add(x0.mul(b4));
+                s41 = s41.add(x1.mul(b4));
+                ShortVector b5 = IntVector.broadcast(I, w[w5 + c]).reinterpretAsShorts();
+                s50 = s50.add(x0.mul(b5));
+                s51 = s51.add(x1.mul(b5));
+            }
+            FloatVector e0 = FloatVector.fromArray(F, xd, xdo + b * PANEL);
+            FloatVector e1 = FloatVector.fromArray(F, xd, xdo + b * PANEL + 16);
+            FloatVector z0 = FloatVector.fromArray(F, xb, xdo + b * PANEL);
+            FloatVector z1 = FloatVector.fromArray(F, xb, xdo + b * PANEL + 16);
+            IntVector t;
+            float g = wd[d0 + b];
+            float h = wm[d0 + b];
+            t = s00.reinterpretAsInts();
+            f00 = ((FloatVector) t.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                    .add(t.lanewise(VectorOperators.ASHR, 16)).convert(VectorOperators.I2F, 0)).fma(e0.mul(g), f00);
+            f00 = z0.fma(e0.mul(h), f00);
+            t = s01.reinterpretAsInts();
+            f01 = ((FloatVector) t.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                    .add(t.lanewise(VectorOperators.ASHR, 16)).convert(VectorOperators.I2F, 0)).fma(e1.mul(g), f01);
+            f01 = z1.fma(e1.mul(h), f01);
+            g = wd[d0 + blocks + b];
+            h = wm[d0 + blocks + b];
+            t = s10.reinterpretAsInts();
+            f10 = ((FloatVector) t.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                    .add(t.lanewise(VectorOperators.ASHR, 16)).convert(VectorOperators.I2F, 0)).fma(e0.mul(g), f10);
+            f10 = z0.fma(e0.mul(h), f10);
+            t = s11.reinterpretAsInts();
+            f11 = ((FloatVector) t.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                    .add(t.lanewise(VectorOperators.ASHR, 16)).convert(VectorOperators.I2F, 0)).fma(e1.mul(g), f11);
+            f11 = z1.fma(e1.mul(h), f11);
+            g = wd[d0 + 2 * blocks + b];
+            h = wm[d0 + 2 * blocks + b];
+            t = s20.reinterpretAsInts();
+            f20 = ((FloatVector) t.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                    .add(t.lanewise(VectorOperators.ASHR, 16)).convert(VectorOperators.I2F, 0)).fma(e0.mul(g), f20);
+            f20 = z0.fma(e0.mul(h), f20);
+            t = s21.reinterpretAsInts();
+            f21 = ((FloatVector) t.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                    .add(t.lanewise(VectorOperators.ASHR, 16)).convert(VectorOperators.I2F, 0)).fma(e1.mul(g), f21);
+            f21 = z1.fma(e1.mul(h), f21);
+            g = wd[d0 + 3 * blocks + b];
+            h = wm[d0 + 3 * blocks + b];
+            t = s30.reinterpretAsInts();
+            f30 = ((FloatVector) t.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                    .add(t.lanewise(VectorOperators.ASHR, 16)).convert(VectorOperators.I2F, 0)).fma(e0.mul(g), f30);
+            f30 = z0.fma(e0.mul(h), f30);
+            t = s31.reinterpretAsInts();
+            f31 = ((FloatVector) t.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                    .add(t.lanewise(VectorOperators.ASHR, 16)).convert(VectorOperators.I2F, 0)).fma(e1.mul(g), f31);
+            f31 = z1.fma(e1.mul(h), f31);
+            g = wd[d0 + 4 * blocks + b];
+            h = wm[d0 + 4 * blocks + b];
+            t = s40.reinterpretAsInts();
+            f40 = ((FloatVector) t.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                    .add(t.lanewise(VectorOperators.ASHR, 16)).convert(VectorOperators.I2F, 0)).fma(e0.mul(g), f40);
+            f40 = z0.fma(e0.mul(h), f40);
+            t = s41.reinterpretAsInts();
+            f41 = ((FloatVector) t.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                    .add(t.lanewise(VectorOperators.ASHR, 16)).convert(VectorOperators.I2F, 0)).fma(e1.mul(g), f41);
+            f41 = z1.fma(e1.mul(h), f41);
+            g = wd[d0 + 5 * blocks + b];
+            h = wm[d0 + 5 * blocks + b];
+            t = s50.reinterpretAsInts();
+            f50 = ((FloatVector) t.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                    .add(t.lanewise(VectorOperators.ASHR, 16)).convert(VectorOperators.I2F, 0)).fma(e0.mul(g), f50);
+            f50 = z0.fma(e0.mul(h), f50);
+            t = s51.reinterpretAsInts();
+            f51 = ((FloatVector) t.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                    .add(t.lanewise(VectorOperators.ASHR, 16)).convert(VectorOperators.I2F, 0)).fma(e1.mul(g), f51);
+            f51 = z1.fma(e1.mul(h), f51);
+        }
+        f00.intoArray(sums, 0);
+        f01.intoArray(sums, 16);
+        f10.intoArray(sums, 32);
+        f11.intoArray(sums, 48);
+        f20.intoArray(sums, 64);
+        f21.intoArray(sums, 80);
+        f30.intoArray(sums, 96);
+        f31.intoArray(sums, 112);
+        f40.intoArray(sums, 128);
+        f41.intoArray(sums, 144);
+        f50.intoArray(sums, 160);
+        f51.intoArray(sums, 176);
+    }
+
+    /**
+     * {@link #two} for Q4_K: weights 0..15 with each sub-block's {@code d * scale} in {@code wd} and {@code -dmin *
+     * min} in {@code wm}, the activations' sub-block sums from {@code x.panelSums16} for the min term.
+     */
+    private static void twoK(int[] w, float[] wd, float[] wm, int r, QuantizedRows x, int p, int cols, float[] sums) {
+        int slots = cols / 2;
+        int blocks = cols / 32;
+        int[] xs = x.panels16;
+        float[] xd = x.panelScales16;
+        float[] xb = x.panelSums16;
+        int xo = p * slots * PANEL;
+        int xdo = p * blocks * PANEL;
+        int w0 = r * slots;
+        int w1 = w0 + slots;
+        int d0 = r * blocks;
+        FloatVector f00 = FloatVector.zero(F), f01 = f00, f10 = f00, f11 = f00;
+        for (int b = 0; b < blocks; b++) {
+            ShortVector s00 = ShortVector.zero(S), s01 = s00, s10 = s00, s11 = s00;
+            int end = 16 * b + 16;
+            for (int c = 16 * b; c < end; c++) {
+                int xc = xo + c * PANEL;
+                ShortVector x0 = IntVector.fromArray(I, xs, xc).reinterpretAsShorts();
+                ShortVector x1 = IntVector.fromArray(I, xs, xc + 16).reinterpretAsShorts();
+                ShortVector b0 = IntVector.broadcast(I, w[w0 + c]).reinterpretAsShorts();
+                s00 = s00.add(x0.mul(b0));
+                s01 = s01.add(x1.mul(b0));
+                ShortVector b1 = IntVector.broadcast(I, w[w1 + c]).reinterpretAsShorts();
+                s10 = s10.add(x0.mul(b1));
+                s11 = s11.add(x1.mul(b1));
+            }
+            FloatVector e0 = FloatVector.fromArray(F, xd, xdo + b * PANEL);
+            FloatVector e1 = FloatVector.fromArray(F, xd, xdo + b * PANEL + 16);
+            FloatVector z0 = FloatVector.fromArray(F, xb, xdo + b * PANEL);
+            FloatVector z1 = FloatVector.fromArray(F, xb, xdo + b * PANEL + 16);
+            IntVector t;
+            float g = wd[d0 + b];
+            float h = wm[d0 + b];
+            t = s00.reinterpretAsInts();
+            f00 = ((FloatVector) t.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                    .add(t.lanewise(VectorOperators.ASHR, 16)).convert(VectorOperators.I2F, 0)).fma(e0.mul(g), f00);
+            f00 = z0.fma(e0.mul(h), f00);
+            t = s01.reinterpretAsInts();
+            f01 = ((FloatVector) t.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                    .add(t.lanewise(VectorOperators.ASHR, 16)).convert(VectorOperators.I2F, 0)).fma(e1.mul(g), f01);
+            f01 = z1.fma(e1.mul(h), f01);
+            g = wd[d0 + blocks + b];
+            h = wm[d0 + blocks + b];
+            t = s10.reinterpretAsInts();
+            f10 = ((FloatVector) t.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                    .add(t.lanewise(VectorOperators.ASHR, 16)).convert(VectorOperators.I2F, 0)).fma(e0.mul(g), f10);
+            f10 = z0.fma(e0.mul(h), f10);
+            t = s11.reinterpretAsInts();
+            f11 = ((FloatVector) t.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                    .add(t.lanewise(VectorOperators.ASHR, 16)).convert(VectorOperators.I2F, 0)).fma(e1.mul(g), f11);
+            f11 = z1.fma(e1.mul(h), f11);
         }
         f00.intoArray(sums, 0);
         f01.intoArray(sums, 16);

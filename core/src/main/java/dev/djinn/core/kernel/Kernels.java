@@ -77,11 +77,11 @@ public interface Kernels {
     }
 
     /**
-     * Whether prompt rows meet packed Q4_0 weights in 16-bit integer multiplies ({@link #panelRows16}, {@link
+     * Whether prompt rows meet Q4_0 and Q4_K weights in 16-bit integer multiplies ({@link #panelRows16}, {@link
      * #decodePackedQ4_0Int16}, {@link #gemmPanels16}) rather than the float GEMM: every prompt row, never
      * depending on its batch.
      */
-    default boolean int16PromptsQ4_0() {
+    default boolean int16Prompts() {
         return false;
     }
 
@@ -105,12 +105,22 @@ public interface Kernels {
     }
 
     /**
-     * The {@code rows} (even) decoded Q4_0 weight rows in {@code w} and {@code wd} times every prompt row of
-     * {@code x} from its 16-bit panels: per output, each block's exact integer dot product {@code dot}, then
-     * {@code sum = fma(dot, dw * dx, sum)} over the blocks in order.
+     * {@link #decodeQ4_0Int16} for a Q4_K row in the GGUF layout: weights 0..15, and per sub-block of 32 {@code d
+     * * scale} into {@code wd} and {@code -dmin * min} into {@code wm} from {@code so}.
      */
-    default void gemmPanels16(int[] w, float[] wd, int rows, QuantizedRows x, float[] out, int outStride,
-                              int outCol) {
+    default void decodeQ4_KInt16(MemorySegment data, long off, int[] dst, int o, float[] wd, float[] wm, int so,
+                                 int n) {
+        throw new UnsupportedOperationException(name() + " has no 16-bit panel kernel");
+    }
+
+    /**
+     * The {@code rows} (even) decoded Q4_0 or Q4_K ({@code wm} not null) weight rows in {@code w}, {@code wd}
+     * and {@code wm} times every prompt row of {@code x} from its 16-bit panels: per output, each block's
+     * exact integer dot product {@code dot}, then {@code sum = fma(dot, dw * dx, sum)} over the blocks in order
+     * (Q4_K: per sub-block, then {@code sum = fma(bsum, dx * wm, sum)} with the activations' sub-block sum).
+     */
+    default void gemmPanels16(int[] w, float[] wd, float[] wm, int rows, QuantizedRows x, float[] out,
+                              int outStride, int outCol) {
         throw new UnsupportedOperationException(name() + " has no 16-bit panel kernel");
     }
 

@@ -212,7 +212,12 @@ public final class MatMul {
 
     /** Whether {@code w} meets {@code x}'s prompt rows in 16-bit integers ({@link Kernels#gemmPanels16}). */
     private boolean int16Prompts(Tensor w, QuantizedRows x) {
-        return x.format == ActivationFormat.Q8_0 && w.type() == GgmlType.Q4_0 && kernels.int16PromptsQ4_0();
+        if (!kernels.int16Prompts()) {
+            return false;
+        }
+        // Q4_K: only where every row can (the K-quant path below does a tile's prompt and generated rows at once)
+        return x.format == ActivationFormat.Q8_0 && w.type() == GgmlType.Q4_0
+                || x.format == ActivationFormat.Q8_K && w.type() == GgmlType.Q4_K && w.rows() % 2 == 0;
     }
 
     /**
@@ -242,6 +247,9 @@ public final class MatMul {
                 int capacity = Math.ceilDiv(x.capacity, Int16Gemm.PANEL);
                 x.panels16 = new int[capacity * Int16Gemm.PANEL * (x.cols / 2)];
                 x.panelScales16 = new float[capacity * Int16Gemm.PANEL * (x.cols / 32)];
+            }
+            if (x.format == ActivationFormat.Q8_K && x.panelSums16 == null) {
+                x.panelSums16 = new float[x.panelScales16.length];
             }
             pool.parallelFor(panels, 1, panel16Task);
             x.panels16Ready = true;
@@ -575,12 +583,18 @@ public final class MatMul {
         if (x.format == ActivationFormat.Q8_K) {
             // packed K-quant rows: a few generated rows go faster through the packed matrix-vector kernel
             shared &= w.packed() == null || x.dotCount > MAX_PACKED_K_DOTS;
-            if (x.gemmCount > 0 || shared) {
+            // Q4_K prompt rows in 16-bit integers where the kernels do that: every row of [from, to)
+            boolean prompts = x.gemmCount > 0;
+            if (prompts && x.panels16Ready && int16Prompts(w, x)) {
+                int16Rows(w, out, stride, from, to);
+                prompts = false;
+            }
+            if (prompts || shared) {
                 // prompt rows in floats where the kernels do that, generated rows sharing the GEMM in integers
                 boolean floats = kernels.kQuantPromptsAsFloat();
-                int[] ts = floats ? x.dotRows : shared ? x.allRows : x.gemmRows;
-                int count = floats ? (shared ? x.dotCount : 0) : shared ? x.rows : x.gemmCount;
-                int floatCount = floats ? x.gemmCount : 0;
+                int[] ts = floats || !prompts ? x.dotRows : shared ? x.allRows : x.gemmRows;
+                int count = floats || !prompts ? (shared ? x.dotCount : 0) : shared ? x.rows : x.gemmCount;
+                int floatCount = floats && prompts ? x.gemmCount : 0;
                 for (int r = from; r < to; r += GEMM_TILE_ROWS) {
                     int n = Math.min(GEMM_TILE_ROWS, to - r);
                     if (wholePackedGroups(w, r, n)) {
@@ -815,16 +829,28 @@ public final class MatMul {
         int tileRows = cols <= 4096 ? INT16_TILE_ROWS : INT16_TILE_ROWS / 2;
         int[] tile = INT16_TILE.get();
         float[] scales = INT16_SCALES.get();
+        float[] mins = INT16_MINS.get();
         if (tile == null || tile.length < tileRows * (cols / 2)) {
             tile = new int[tileRows * (cols / 2)];
             scales = new float[tileRows * (cols / 32)];
+            mins = new float[tileRows * (cols / 32)];
             INT16_TILE.set(tile);
             INT16_SCALES.set(scales);
+            INT16_MINS.set(mins);
         }
+        boolean q4k = w.type() == GgmlType.Q4_K;
         int r = from;
         while (r + 1 < to) {
             int rows = Math.min(tileRows, to - r) & ~1;
-            if (wholePackedGroups(w, r, rows)) {
+            if (q4k) {
+                // packed rows are unpacked to the GGUF layout first (a copy per 24 rows, spread over the prompt)
+                MemorySegment data = ggufRows(w, r, rows);
+                long off = ggufOffset(w, r);
+                for (int i = 0; i < rows; i++) {
+                    kernels.decodeQ4_KInt16(data, off + w.rowBytes() * i, tile, i * (cols / 2), scales, mins,
+                            i * (cols / 32), cols);
+                }
+            } else if (wholePackedGroups(w, r, rows)) {
                 for (int i = 0; i < rows; i++) {
                     int row = r + i;
                     kernels.decodePackedQ4_0Int16(w.packed(), PackedBlocks.q4_0Run(w, row / 2),
@@ -839,7 +865,7 @@ public final class MatMul {
                             i * (cols / 32), cols);
                 }
             }
-            kernels.gemmPanels16(tile, scales, rows, x, out, stride, r);
+            kernels.gemmPanels16(tile, scales, q4k ? mins : null, rows, x, out, stride, r);
             r += rows;
         }
         return r;
@@ -847,6 +873,7 @@ public final class MatMul {
 
     private static final ThreadLocal<int[]> INT16_TILE = new ThreadLocal<>();
     private static final ThreadLocal<float[]> INT16_SCALES = new ThreadLocal<>();
+    private static final ThreadLocal<float[]> INT16_MINS = new ThreadLocal<>();
 
     /**
      * Activation rows {@code xRows[0 .. count)} times weight rows [from, to) through the float matrix-matrix

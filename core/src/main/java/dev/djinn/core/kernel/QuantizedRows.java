@@ -80,6 +80,8 @@ public final class QuantizedRows {
      */
     int[] panels16;
     float[] panelScales16;
+    /** Q8_K format: per panel and sub-block of 32 values, the rows' sums of them side by side (Q4_K's mins). */
+    float[] panelSums16;
     boolean panels16Ready;
     /** Whether the Q8_0 prompt rows' floats ({@link Kernels#prepareFloatGemm}, in {@link #values}) are made. */
     boolean promptFloatsReady;

@@ -2620,12 +2620,12 @@ final class VectorKernels extends ScalarKernels {
         }
     }
 
-    /** Off with {@code -Ddjinn.int16=false} (for comparisons): prompt rows then meet Q4_0 in floats too. */
+    /** Off with {@code -Ddjinn.int16=false} (for comparisons): prompt rows then meet Q4_0 and Q4_K in floats. */
     private static final boolean INT16_PROMPTS = PROMPT_PANELS
             && Boolean.parseBoolean(System.getProperty("djinn.int16", "true"));
 
     @Override
-    public boolean int16PromptsQ4_0() {
+    public boolean int16Prompts() {
         return INT16_PROMPTS;
     }
 
@@ -2646,8 +2646,15 @@ final class VectorKernels extends ScalarKernels {
     }
 
     @Override
-    public void gemmPanels16(int[] w, float[] wd, int rows, QuantizedRows x, float[] out, int outStride, int outCol) {
-        Int16Gemm.gemm(w, wd, rows, x, PANEL_SUMS.get(), out, outStride, outCol);
+    public void decodeQ4_KInt16(MemorySegment data, long off, int[] dst, int o, float[] wd, float[] wm, int so,
+                                int n) {
+        Int16Gemm.decodeQ4KRow(data, off, dst, o, wd, wm, so, n);
+    }
+
+    @Override
+    public void gemmPanels16(int[] w, float[] wd, float[] wm, int rows, QuantizedRows x, float[] out, int outStride,
+                             int outCol) {
+        Int16Gemm.gemm(w, wd, wm, rows, x, PANEL_SUMS.get(), out, outStride, outCol);
     }
 
     /** Per thread: the accumulators of one {@link #gemmPanels} tile, before they go to their output rows. */

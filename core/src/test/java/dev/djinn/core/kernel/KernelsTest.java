@@ -375,7 +375,7 @@ class KernelsTest {
      */
     @Test
     void q4_0PromptRowsIn16BitIntegersAreGgmlArithmeticBitForBit() {
-        org.junit.jupiter.api.Assumptions.assumeTrue(kernels.int16PromptsQ4_0());
+        org.junit.jupiter.api.Assumptions.assumeTrue(kernels.int16Prompts());
         for (int n : new int[] {64, 2048, 64 * 65}) {
             int rows = 58; // two 24-row tiles and ten left: six- and two-row kernels; 56 packed, two GGUF rows
             dev.djinn.core.tensor.Tensor t = randomMatrix(GgmlType.Q4_0, n, rows);
@@ -416,6 +416,74 @@ class KernelsTest {
                                 dot += ((v >> 4) - 8) * in.quants[b * n + 32 * k + 16 + i];
                             }
                             sum = Math.fma((float) dot, dw * in.scales[b * blocks + k], sum);
+                        }
+                        assertThat(unpacked[b * rows + r]).as("n=%d token %d row %d", n, b, r).isEqualTo(sum);
+                        assertThat(packedOut[b * rows + r]).as("packed n=%d token %d row %d", n, b, r).isEqualTo(sum);
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * Q4_K prompt rows in 16-bit integers: per sub-block of 32 the exact integer dot of q (0..15) and the int8
+     * activations, {@code sum = fma(dot, dx * (d * scale), sum)}, then the min term {@code sum = fma(bsum, dx *
+     * (-dmin * min), sum)} with the activations' sub-block sum, sub-block by sub-block; packed or not, and the
+     * same whatever else shares the step.
+     */
+    @Test
+    void q4_KPromptRowsIn16BitIntegersFollowTheirReferenceBitForBit() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(kernels.int16Prompts());
+        for (int n : new int[] {256, 2048, 256 * 3}) {
+            int rows = 58;
+            dev.djinn.core.tensor.Tensor t = randomMatrix(GgmlType.Q4_K, n, rows);
+            boolean[] prompt = new boolean[37];
+            java.util.Arrays.fill(prompt, true);
+            prompt[3] = false;
+            try (ComputePool pool = new ComputePool(2)) {
+                MatMul mm = new MatMul(kernels, pool);
+                QuantizedRows in = new QuantizedRows(n, prompt.length);
+                float[] x = randomFloats(prompt.length * n, 3f);
+                mm.prepare(ActivationFormat.Q8_K, x, prompt.length, prompt, in);
+                float[] unpacked = new float[prompt.length * rows];
+                float[] packedOut = new float[prompt.length * rows];
+                mm.multiply(t, in, unpacked, rows);
+                mm.multiply(t.withPacked(PackedBlocks.pack(t, pool, false)), in, packedOut, rows);
+                QuantizedRows few = new QuantizedRows(n, 2);
+                mm.prepare(ActivationFormat.Q8_K, x, 2, new boolean[] {true, true}, few);
+                float[] fewOut = new float[2 * rows];
+                mm.multiply(t, few, fewOut, rows);
+                assertThat(fewOut).containsExactly(java.util.Arrays.copyOf(unpacked, 2 * rows));
+                for (int b = 0; b < prompt.length; b++) {
+                    if (!prompt[b]) {
+                        continue;
+                    }
+                    for (int r = 0; r < rows; r++) {
+                        float sum = 0f;
+                        for (int k = 0; k < n / 256; k++) {
+                            long blk = r * t.rowBytes() + 144L * k;
+                            float d = Float.float16ToFloat(t.data().get(I16, blk));
+                            float dmin = Float.float16ToFloat(t.data().get(I16, blk + 2));
+                            int[] q = new int[12];
+                            for (int i = 0; i < 12; i++) {
+                                q[i] = t.data().get(ValueLayout.JAVA_BYTE, blk + 4 + i) & 0xFF;
+                            }
+                            float dx = in.scales[b * (n / 256) + k];
+                            for (int sb = 0; sb < 8; sb++) {
+                                // ggml's get_scale_min_k4
+                                int sc = sb < 4 ? q[sb] & 63 : (q[sb + 4] & 0xF) | ((q[sb - 4] >> 6) << 4);
+                                int m = sb < 4 ? q[sb + 4] & 63 : (q[sb + 4] >> 4) | ((q[sb] >> 6) << 4);
+                                int dot = 0;
+                                int bsum = 0;
+                                for (int i = 0; i < 32; i++) {
+                                    int v = t.data().get(ValueLayout.JAVA_BYTE, blk + 16 + 32L * (sb / 2) + i) & 0xFF;
+                                    int xq = in.quants[b * n + 256 * k + 32 * sb + i];
+                                    dot += (sb % 2 == 0 ? v & 0xF : v >> 4) * xq;
+                                    bsum += xq;
+                                }
+                                sum = Math.fma((float) dot, dx * (d * sc), sum);
+                                sum = Math.fma((float) bsum, dx * (-dmin * m), sum);
+                            }
                         }
                         assertThat(unpacked[b * rows + r]).as("n=%d token %d row %d", n, b, r).isEqualTo(sum);
                         assertThat(packedOut[b * rows + r]).as("packed n=%d token %d row %d", n, b, r).isEqualTo(sum);
