@@ -222,8 +222,8 @@ public final class MatMul {
 
     /**
      * Makes the panels of {@code x}'s prompt rows that the weights in {@code ws} read, once per converted input:
-     * 16-bit ones for packed Q4_0 weights, float ones for the rest (K-quants: where their prompt rows take
-     * floats, see VectorKernels.floatRows).
+     * 16-bit ones for Q4_0 and Q4_K weights (see {@link #int16Prompts}), float ones for the rest (K-quants:
+     * where their prompt rows take floats, see VectorKernels.floatRows).
      */
     private void preparePanels(Tensor[] ws, QuantizedRows x) {
         boolean int16 = false;
@@ -801,7 +801,7 @@ public final class MatMul {
         return r;
     }
 
-    /** Prompt rows of weight rows [from, to) through the float matrix-matrix kernel (packed Q4_0: 16-bit). */
+    /** Prompt rows of weight rows [from, to) through the float matrix-matrix kernel (Q4_0: in 16 bits). */
     private void promptRows(Tensor w, float[] out, int stride, int from, int to) {
         QuantizedRows x = jobInput;
         if (x.panels16Ready && int16Prompts(w, x)) {
@@ -818,14 +818,15 @@ public final class MatMul {
     }
 
     /**
-     * Prompt rows times Q4_0 weight rows [from, to) in tiles of 16-bit weights ({@link Kernels#gemmPanels16}),
-     * decoded from the packed copy where rows are whole groups of it and from the GGUF bytes elsewhere; returns
-     * the first row not done (an odd last row, left to the float kernel).
+     * Prompt rows times Q4_0 or Q4_K weight rows [from, to) in tiles of 16-bit weights ({@link
+     * Kernels#gemmPanels16}), Q4_0 decoded from the packed copy where rows are whole groups of it and from the
+     * GGUF bytes elsewhere (Q4_K: always the GGUF bytes); returns the first row not done (an odd last row, left
+     * to the float kernel).
      */
     private int int16Rows(Tensor w, float[] out, int stride, int from, int to) {
         QuantizedRows x = jobInput;
         int cols = x.cols;
-        // tiles of at most 24 rows (a multiple of the kernel's six) and about 192 KiB, in L2 beside the panel
+        // tiles of 24 rows (a multiple of the kernel's six; 12 past 4096 columns): 96-344 KiB, in L2 with a panel
         int tileRows = cols <= 4096 ? INT16_TILE_ROWS : INT16_TILE_ROWS / 2;
         int[] tile = INT16_TILE.get();
         float[] scales = INT16_SCALES.get();
