@@ -11,19 +11,22 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 
 /**
- * Packed Q4_0 weights times Q8_0 prompt rows in 16-bit integer multiplies, at 512 bits: ggml's arithmetic (each
- * block's exact integer dot product, then {@code sum = fma(dot, dw * dx, sum)} block by block) at the rate of
- * {@code vpmullw}, which runs two 32-lane multiplies a cycle where float multiply-adds give two 16-lane ones.
+ * Q4_0 weights times Q8_0 prompt rows, and Q4_K weights times Q8_K ones, in 16-bit integer multiplies, at 512
+ * bits: ggml's arithmetic (each block's exact integer dot product, then {@code sum = fma(dot, dw * dx, sum)}
+ * block by block) at the rate of {@code vpmullw}, which runs two 32-lane multiplies a cycle where float
+ * multiply-adds give two 16-lane ones.
  *
  * <p>A block's products fit 16 bits: a weight less 8 is -8..7 and an activation -127..127, so 32 of them sum to
  * at most 32512 in magnitude. Every 32-bit lane holds two 16-bit values: a weight lane two neighbours of a row
  * (broadcast to all sixteen lanes), an activation lane the same two of one prompt row, so one multiply and one
  * add take both; at the block's end the two 16-bit sums of a lane are added as 32-bit integers, converted and
  * scaled. Within a block the values go in the order the packed nibbles come out cheapest ({@link #lowValue});
- * the activations follow the same order, and an integer sum does not depend on it.
+ * the activations follow the same order, and an integer sum does not depend on it. Q4_K's values are 0..15 and
+ * Q8_K's activations -128..127: each 16-bit half of a lane sums 16 products of a 32-value sub-block, at most
+ * 30720, and each sub-block adds its min term ({@link #sixK}).
  *
  * <p>Tile: six weight rows by 32 prompt rows (a panel): twelve 16-bit sums and twelve float sums, 32 registers
- * with the two activation vectors and six broadcasts. JMH-like measurement at 2048 columns, one thread: 174
+ * with the two activation vectors and six broadcasts. A stand-alone loop at 2048 columns, one thread: 174
  * GMAC/s against 130 for the float multiply-adds' peak (see docs/BENCHMARKS.md).
  */
 final class Int16Gemm {
