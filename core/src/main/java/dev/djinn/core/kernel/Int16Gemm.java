@@ -136,6 +136,52 @@ final class Int16Gemm {
         }
     }
 
+    /**
+     * {@link #decodeRow} for both rows of a packed Q4_0 row pair at once, in 512-bit lanes: row 0 into {@code dst}
+     * from {@code o} and row 1 from {@code o + rowInts}, their scales from {@code so} and {@code so + rowScales}.
+     * One 64-byte load holds a unit's four blocks (row 0's two, then row 1's); the four nibble positions' values
+     * come out a block per 128-bit lane and go back to a block per vector by a transpose of 128-bit lanes. Only
+     * 512-bit vector classes here: the decode kernels' type profiles then name no 128-bit class (a
+     * {@code Short128Vector} in a shared Vector API method's profile once had C2 box a shift of the four-pair
+     * matrix-vector kernel).
+     */
+    static void decodePair(MemorySegment packed, long run, long stride, int[] dst, int o, int rowInts, float[] ds,
+                           int so, int rowScales, int n) {
+        int pairs = n / 64;
+        for (int p = 0; p < pairs; p++, run += stride) {
+            ds[so + 2 * p] = packed.get(F32, run);
+            ds[so + 2 * p + 1] = packed.get(F32, run + 4);
+            ds[so + rowScales + 2 * p] = packed.get(F32, run + 8);
+            ds[so + rowScales + 2 * p + 1] = packed.get(F32, run + 12);
+            IntVector v = IntVector.fromMemorySegment(I, packed, run + PackedBlocks.SCALE_BYTES, ByteOrder.LITTLE_ENDIAN);
+            IntVector p0 = v.and(0x000F000F).reinterpretAsShorts().sub((short) 8).reinterpretAsInts();
+            IntVector p1 = v.lanewise(VectorOperators.LSHR, 8).and(0x000F000F).reinterpretAsShorts().sub((short) 8)
+                    .reinterpretAsInts();
+            IntVector p2 = v.lanewise(VectorOperators.LSHR, 4).and(0x000F000F).reinterpretAsShorts().sub((short) 8)
+                    .reinterpretAsInts();
+            IntVector p3 = v.lanewise(VectorOperators.LSHR, 12).and(0x000F000F).reinterpretAsShorts().sub((short) 8)
+                    .reinterpretAsInts();
+            IntVector a = LOW_QUARTERS.selectFrom(p0, p1);
+            IntVector b = HIGH_QUARTERS.selectFrom(p0, p1);
+            IntVector c = LOW_QUARTERS.selectFrom(p2, p3);
+            IntVector d = HIGH_QUARTERS.selectFrom(p2, p3);
+            LOW_HALVES.selectFrom(a, c).intoArray(dst, o + 32 * p);
+            HIGH_HALVES.selectFrom(a, c).intoArray(dst, o + 32 * p + 16);
+            LOW_HALVES.selectFrom(b, d).intoArray(dst, o + rowInts + 32 * p);
+            HIGH_HALVES.selectFrom(b, d).intoArray(dst, o + rowInts + 32 * p + 16);
+        }
+    }
+
+    /** Two-vector selections of 128-bit lanes (indices past 15 pick from the second vector). */
+    private static final IntVector LOW_QUARTERS = ints(0, 1, 2, 3, 16, 17, 18, 19, 4, 5, 6, 7, 20, 21, 22, 23);
+    private static final IntVector HIGH_QUARTERS = ints(8, 9, 10, 11, 24, 25, 26, 27, 12, 13, 14, 15, 28, 29, 30, 31);
+    private static final IntVector LOW_HALVES = ints(0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23);
+    private static final IntVector HIGH_HALVES = ints(8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31);
+
+    private static IntVector ints(int... values) {
+        return IntVector.fromArray(I, values, 0);
+    }
+
     /** {@link #decodeRow} for {@code n} columns of a Q4_0 row in the GGUF layout at {@code off} of {@code data}. */
     static void decodeGgufRow(MemorySegment data, long off, int[] dst, int o, float[] ds, int so, int n) {
         for (int b = 0; b < n / 32; b++, off += 18) {
@@ -172,17 +218,19 @@ final class Int16Gemm {
                 wd[so + 8 * b + sb] = d * (((sb < 4 ? scLo : scHi) >>> shift) & 0xff);
                 wm[so + 8 * b + sb] = -dmin * (((sb < 4 ? mLo : mHi) >>> shift) & 0xff);
             }
-            for (int c = 0; c < 4; c++) {
-                // 32 bytes: low nibbles sub-block 2c, high nibbles 2c + 1; byte i holds value i of each
-                int lowSub = o + 16 * (8 * b + 2 * c);
-                for (int h = 0; h < 2; h++) {
-                    IntVector v = IntVector.fromMemorySegment(I128, data, off + 16 + 32L * c + 16 * h,
-                            ByteOrder.LITTLE_ENDIAN);
-                    v.and(0x000F000F).intoArray(dst, lowSub + 8 * h);
-                    v.lanewise(VectorOperators.LSHR, 8).and(0x000F000F).intoArray(dst, lowSub + 8 * h + 4);
-                    v.lanewise(VectorOperators.LSHR, 4).and(0x000F000F).intoArray(dst, lowSub + 16 + 8 * h);
-                    v.lanewise(VectorOperators.LSHR, 12).and(0x000F000F).intoArray(dst, lowSub + 16 + 8 * h + 4);
-                }
+            for (int c = 0; c < 4; c += 2) {
+                // 32 bytes per c: low nibbles sub-block 2c, high nibbles 2c + 1, byte i value i of each; one load
+                // takes two such runs, and each sub-block's slots are two 128-bit lanes of two nibble positions
+                IntVector v = IntVector.fromMemorySegment(I, data, off + 16 + 32L * c, ByteOrder.LITTLE_ENDIAN);
+                IntVector p0 = v.and(0x000F000F);
+                IntVector p1 = v.lanewise(VectorOperators.LSHR, 8).and(0x000F000F);
+                IntVector p2 = v.lanewise(VectorOperators.LSHR, 4).and(0x000F000F);
+                IntVector p3 = v.lanewise(VectorOperators.LSHR, 12).and(0x000F000F);
+                int sub = o + 16 * (8 * b + 2 * c);
+                LOW_QUARTERS.selectFrom(p0, p1).intoArray(dst, sub);
+                LOW_QUARTERS.selectFrom(p2, p3).intoArray(dst, sub + 16);
+                HIGH_QUARTERS.selectFrom(p0, p1).intoArray(dst, sub + 32);
+                HIGH_QUARTERS.selectFrom(p2, p3).intoArray(dst, sub + 48);
             }
         }
     }
@@ -259,7 +307,10 @@ final class Int16Gemm {
         }
     }
 
-    /** Where row i's sum for prompt row 0 lies in the scratch (lanes 6 and 7 read past the six, unused). */
+    /**
+     * Where row i's sum for prompt row 0 lies in the scratch (lanes 6 and 7 read past the six, unused). A
+     * 512-bit masked gather instead (keeping 256-bit classes out of the type profiles) halved short prompts.
+     */
     private static final int[] SIX_ROWS = {0, PANEL, 2 * PANEL, 3 * PANEL, 4 * PANEL, 5 * PANEL, 6 * PANEL, 7 * PANEL};
     private static final jdk.incubator.vector.VectorMask<Float> SIX_LANES =
             jdk.incubator.vector.VectorMask.fromLong(FloatVector.SPECIES_256, 0x3F);

@@ -99,6 +99,15 @@ public interface Kernels {
         throw new UnsupportedOperationException(name() + " has no 16-bit panel kernel");
     }
 
+    /**
+     * {@link #decodePackedQ4_0Int16} for both rows of the pair whose run starts at {@code run}: row 0 from {@code
+     * dst[o]} and {@code ds[so]}, row 1 {@code rowInts} and {@code rowScales} further.
+     */
+    default void decodePackedQ4_0PairInt16(MemorySegment packed, long run, long stride, int[] dst, int o, int rowInts,
+                                           float[] ds, int so, int rowScales, int n) {
+        throw new UnsupportedOperationException(name() + " has no 16-bit panel kernel");
+    }
+
     /** {@link #decodePackedQ4_0Int16} for a Q4_0 row in the GGUF layout at {@code off} of {@code data}. */
     default void decodeQ4_0Int16(MemorySegment data, long off, int[] dst, int o, float[] ds, int so, int n) {
         throw new UnsupportedOperationException(name() + " has no 16-bit panel kernel");

@@ -852,11 +852,11 @@ public final class MatMul {
                             i * (cols / 32), cols);
                 }
             } else if (wholePackedGroups(w, r, rows)) {
-                for (int i = 0; i < rows; i++) {
-                    int row = r + i;
-                    kernels.decodePackedQ4_0Int16(w.packed(), PackedBlocks.q4_0Run(w, row / 2),
-                            PackedBlocks.q4_0Stride(w, row / 2), row % 2, tile, i * (cols / 2), scales,
-                            i * (cols / 32), cols);
+                for (int i = 0; i < rows; i += 2) {
+                    int pair = (r + i) / 2;
+                    kernels.decodePackedQ4_0PairInt16(w.packed(), PackedBlocks.q4_0Run(w, pair),
+                            PackedBlocks.q4_0Stride(w, pair), tile, i * (cols / 2), cols / 2, scales,
+                            i * (cols / 32), cols / 32, cols);
                 }
             } else {
                 MemorySegment data = ggufRows(w, r, rows);

@@ -656,6 +656,15 @@ final class VectorKernels extends ScalarKernels {
                 + ((acc1.lane(9) + acc1.lane(13)) + (acc1.lane(11) + acc1.lane(15)));
     }
 
+    /**
+     * Shift counts as vectors for {@link #dotQ4_0PackedGroups}: a shift by a scalar goes through the Vector API's
+     * scalar broadcast, which some C2 compiles of that kernel left out of line (boxing, young GCs in decode).
+     */
+    private static final ShortVector SHIFT_4 = ShortVector.broadcast(WS, (short) 4);
+    private static final ShortVector SHIFT_8 = ShortVector.broadcast(WS, (short) 8);
+    private static final ShortVector SHIFT_12 = ShortVector.broadcast(WS, (short) 12);
+    private static final IntVector SHIFT_16 = IntVector.broadcast(WI, 16);
+
     @Override
     public void dotQ4_0PackedGroups(MemorySegment packed, long run, long stride, QuantizedRows x, int row,
                                     float[] out, int outOff) {
@@ -681,38 +690,38 @@ final class VectorKernels extends ScalarKernels {
             FloatVector sc0 = FloatVector.fromMemorySegment(WF, packed, b0 + g, LE).rearrange(ROW_PAIR_SCALES).mul(dx);
             ShortVector v0 = ShortVector.fromMemorySegment(WS, packed, b0 + g + PackedBlocks.SCALE_BYTES, LE);
             IntVector p0 = v0.and((short) 0x000F).mul(x0)
-                    .add(v0.lanewise(VectorOperators.LSHR, 4).and((short) 0x000F).mul(x1))
-                    .add(v0.lanewise(VectorOperators.LSHR, 8).and((short) 0x000F).mul(x2))
-                    .add(v0.lanewise(VectorOperators.LSHR, 12).mul(x3))
+                    .add(v0.lanewise(VectorOperators.LSHR, SHIFT_4).and((short) 0x000F).mul(x1))
+                    .add(v0.lanewise(VectorOperators.LSHR, SHIFT_8).and((short) 0x000F).mul(x2))
+                    .add(v0.lanewise(VectorOperators.LSHR, SHIFT_12).mul(x3))
                     .reinterpretAsInts();
-            acc0 = ((FloatVector) p0.add(p0.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).sub(ls)
+            acc0 = ((FloatVector) p0.add(p0.lanewise(VectorOperators.LSHL, SHIFT_16)).lanewise(VectorOperators.ASHR, SHIFT_16).sub(ls)
                     .convert(VectorOperators.I2F, 0)).fma(sc0, acc0);
             FloatVector sc1 = FloatVector.fromMemorySegment(WF, packed, b1 + g, LE).rearrange(ROW_PAIR_SCALES).mul(dx);
             ShortVector v1 = ShortVector.fromMemorySegment(WS, packed, b1 + g + PackedBlocks.SCALE_BYTES, LE);
             IntVector p1 = v1.and((short) 0x000F).mul(x0)
-                    .add(v1.lanewise(VectorOperators.LSHR, 4).and((short) 0x000F).mul(x1))
-                    .add(v1.lanewise(VectorOperators.LSHR, 8).and((short) 0x000F).mul(x2))
-                    .add(v1.lanewise(VectorOperators.LSHR, 12).mul(x3))
+                    .add(v1.lanewise(VectorOperators.LSHR, SHIFT_4).and((short) 0x000F).mul(x1))
+                    .add(v1.lanewise(VectorOperators.LSHR, SHIFT_8).and((short) 0x000F).mul(x2))
+                    .add(v1.lanewise(VectorOperators.LSHR, SHIFT_12).mul(x3))
                     .reinterpretAsInts();
-            acc1 = ((FloatVector) p1.add(p1.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).sub(ls)
+            acc1 = ((FloatVector) p1.add(p1.lanewise(VectorOperators.LSHL, SHIFT_16)).lanewise(VectorOperators.ASHR, SHIFT_16).sub(ls)
                     .convert(VectorOperators.I2F, 0)).fma(sc1, acc1);
             FloatVector sc2 = FloatVector.fromMemorySegment(WF, packed, b2 + g, LE).rearrange(ROW_PAIR_SCALES).mul(dx);
             ShortVector v2 = ShortVector.fromMemorySegment(WS, packed, b2 + g + PackedBlocks.SCALE_BYTES, LE);
             IntVector p2 = v2.and((short) 0x000F).mul(x0)
-                    .add(v2.lanewise(VectorOperators.LSHR, 4).and((short) 0x000F).mul(x1))
-                    .add(v2.lanewise(VectorOperators.LSHR, 8).and((short) 0x000F).mul(x2))
-                    .add(v2.lanewise(VectorOperators.LSHR, 12).mul(x3))
+                    .add(v2.lanewise(VectorOperators.LSHR, SHIFT_4).and((short) 0x000F).mul(x1))
+                    .add(v2.lanewise(VectorOperators.LSHR, SHIFT_8).and((short) 0x000F).mul(x2))
+                    .add(v2.lanewise(VectorOperators.LSHR, SHIFT_12).mul(x3))
                     .reinterpretAsInts();
-            acc2 = ((FloatVector) p2.add(p2.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).sub(ls)
+            acc2 = ((FloatVector) p2.add(p2.lanewise(VectorOperators.LSHL, SHIFT_16)).lanewise(VectorOperators.ASHR, SHIFT_16).sub(ls)
                     .convert(VectorOperators.I2F, 0)).fma(sc2, acc2);
             FloatVector sc3 = FloatVector.fromMemorySegment(WF, packed, b3 + g, LE).rearrange(ROW_PAIR_SCALES).mul(dx);
             ShortVector v3 = ShortVector.fromMemorySegment(WS, packed, b3 + g + PackedBlocks.SCALE_BYTES, LE);
             IntVector p3 = v3.and((short) 0x000F).mul(x0)
-                    .add(v3.lanewise(VectorOperators.LSHR, 4).and((short) 0x000F).mul(x1))
-                    .add(v3.lanewise(VectorOperators.LSHR, 8).and((short) 0x000F).mul(x2))
-                    .add(v3.lanewise(VectorOperators.LSHR, 12).mul(x3))
+                    .add(v3.lanewise(VectorOperators.LSHR, SHIFT_4).and((short) 0x000F).mul(x1))
+                    .add(v3.lanewise(VectorOperators.LSHR, SHIFT_8).and((short) 0x000F).mul(x2))
+                    .add(v3.lanewise(VectorOperators.LSHR, SHIFT_12).mul(x3))
                     .reinterpretAsInts();
-            acc3 = ((FloatVector) p3.add(p3.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).sub(ls)
+            acc3 = ((FloatVector) p3.add(p3.lanewise(VectorOperators.LSHL, SHIFT_16)).lanewise(VectorOperators.ASHR, SHIFT_16).sub(ls)
                     .convert(VectorOperators.I2F, 0)).fma(sc3, acc3);
         }
         out[outOff + 0] = ((acc0.lane(0) + acc0.lane(4)) + (acc0.lane(2) + acc0.lane(6)))
@@ -2638,6 +2647,12 @@ final class VectorKernels extends ScalarKernels {
     public void decodePackedQ4_0Int16(MemorySegment packed, long run, long stride, int half, int[] dst, int o,
                                       float[] ds, int so, int n) {
         Int16Gemm.decodeRow(packed, run, stride, half, dst, o, ds, so, n);
+    }
+
+    @Override
+    public void decodePackedQ4_0PairInt16(MemorySegment packed, long run, long stride, int[] dst, int o, int rowInts,
+                                          float[] ds, int so, int rowScales, int n) {
+        Int16Gemm.decodePair(packed, run, stride, dst, o, rowInts, ds, so, rowScales, n);
     }
 
     @Override
