@@ -2630,7 +2630,7 @@ final class VectorKernels extends ScalarKernels {
     }
 
     /** Off with {@code -Ddjinn.int16=false} (for comparisons): prompt rows then meet Q4_0 and Q4_K in floats. */
-    private static final boolean INT16_PROMPTS = PROMPT_PANELS
+    private static final boolean INT16_PROMPTS = BITS >= 512 && PROMPT_PANELS
             && Boolean.parseBoolean(System.getProperty("djinn.int16", "true"));
 
     @Override

