@@ -28,8 +28,7 @@ import java.util.concurrent.TimeUnit;
 @Measurement(iterations = 5, time = 1)
 @Fork(value = 1, jvmArgsAppend = {"--add-modules=jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED",
         "--sun-misc-unsafe-memory-access=allow", "-XX:+UseParallelGC",
-        "-XX:LoopUnrollLimit=20", "-XX:LiveNodeCountInliningCutoff=60000",
-        "-XX:CompileCommandFile=bin/jit-directives"}) // run from the repository root (scripts/jmh.sh)
+        "-XX:LoopUnrollLimit=20", "-XX:CompileCommandFile=bin/jit-directives"}) // run from the repository root (scripts/jmh.sh)
 public class MatVecBenchmark {
     @Param({"F32", "F16", "Q8_0", "Q4_0", "Q4_K", "Q6_K"})
     public String type;
