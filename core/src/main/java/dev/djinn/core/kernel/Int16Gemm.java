@@ -114,31 +114,10 @@ final class Int16Gemm {
     }
 
     /**
-     * Row {@code half} of a packed Q4_0 row pair (its run from {@code run}, units {@code stride} apart), {@code n}
-     * columns: weights less 8 into {@code dst} from {@code o} in the slot order of {@link #lowValue}, two to an
-     * int, and the block scales into {@code ds} from {@code so}.
-     */
-    static void decodeRow(MemorySegment packed, long run, long stride, int half, int[] dst, int o, float[] ds, int so,
-                          int n) {
-        int pairs = n / 64;
-        for (int p = 0; p < pairs; p++, run += stride) {
-            ds[so + 2 * p] = packed.get(F32, run + 8L * half);
-            ds[so + 2 * p + 1] = packed.get(F32, run + 8L * half + 4);
-            long quants = run + PackedBlocks.SCALE_BYTES + 32L * half;
-            for (int b = 0; b < 2; b++) {
-                IntVector v = IntVector.fromMemorySegment(I128, packed, quants + 16 * b, ByteOrder.LITTLE_ENDIAN);
-                int at = o + 32 * p + 16 * b;
-                nibbles(v, 0, at, dst);
-                nibbles(v.lanewise(VectorOperators.LSHR, 8), 4, at, dst);
-                nibbles(v.lanewise(VectorOperators.LSHR, 4), 8, at, dst);
-                nibbles(v.lanewise(VectorOperators.LSHR, 12), 12, at, dst);
-            }
-        }
-    }
-
-    /**
-     * {@link #decodeRow} for both rows of a packed Q4_0 row pair at once, in 512-bit lanes: row 0 into {@code dst}
-     * from {@code o} and row 1 from {@code o + rowInts}, their scales from {@code so} and {@code so + rowScales}.
+     * Both rows of a packed Q4_0 row pair (its run from {@code run}, units {@code stride} apart), {@code n}
+     * columns, in 512-bit lanes: weights less 8 two to an int in the slot order of {@link #lowValue}, row 0 into
+     * {@code dst} from {@code o} and row 1 from {@code o + rowInts}, their block scales into {@code ds} from
+     * {@code so} and {@code so + rowScales}.
      * One 64-byte load holds a unit's four blocks (row 0's two, then row 1's); the four nibble positions' values
      * come out a block per 128-bit lane and go back to a block per vector by a transpose of 128-bit lanes. Only
      * 512-bit vector classes here: the decode kernels' type profiles then name no 128-bit class (a
@@ -182,7 +161,7 @@ final class Int16Gemm {
         return IntVector.fromArray(I, values, 0);
     }
 
-    /** {@link #decodeRow} for {@code n} columns of a Q4_0 row in the GGUF layout at {@code off} of {@code data}. */
+    /** {@link #decodePair} for one Q4_0 row in the GGUF layout at {@code off} of {@code data} ({@code n} columns). */
     static void decodeGgufRow(MemorySegment data, long off, int[] dst, int o, float[] ds, int so, int n) {
         for (int b = 0; b < n / 32; b++, off += 18) {
             ds[so + b] = Float.float16ToFloat(data.get(F16, off));

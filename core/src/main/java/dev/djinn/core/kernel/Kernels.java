@@ -78,7 +78,7 @@ public interface Kernels {
 
     /**
      * Whether prompt rows meet Q4_0 and Q4_K weights in 16-bit integer multiplies ({@link #panelRows16}, {@link
-     * #decodePackedQ4_0Int16}, {@link #gemmPanels16}) rather than the float GEMM: every prompt row, never
+     * #decodePackedQ4_0PairInt16}, {@link #gemmPanels16}) rather than the float GEMM: every prompt row, never
      * depending on its batch.
      */
     default boolean int16Prompts() {
@@ -91,24 +91,17 @@ public interface Kernels {
     }
 
     /**
-     * Row {@code half} of a packed Q4_0 row pair, {@code n} columns, as 16-bit weights less 8 two to an int (from
-     * {@code dst[o]}) and block scales (from {@code ds[so]}), in the order {@link #gemmPanels16} reads them.
-     */
-    default void decodePackedQ4_0Int16(MemorySegment packed, long run, long stride, int half, int[] dst, int o,
-                                       float[] ds, int so, int n) {
-        throw new UnsupportedOperationException(name() + " has no 16-bit panel kernel");
-    }
-
-    /**
-     * {@link #decodePackedQ4_0Int16} for both rows of the pair whose run starts at {@code run}: row 0 from {@code
-     * dst[o]} and {@code ds[so]}, row 1 {@code rowInts} and {@code rowScales} further.
+     * Both rows of the packed Q4_0 row pair whose run starts at {@code run} (units {@code stride} apart), {@code
+     * n} columns, as 16-bit weights less 8 two to an int and block scales, in the order {@link #gemmPanels16}
+     * reads them: row 0 from {@code dst[o]} and {@code ds[so]}, row 1 {@code rowInts} and {@code rowScales}
+     * further.
      */
     default void decodePackedQ4_0PairInt16(MemorySegment packed, long run, long stride, int[] dst, int o, int rowInts,
                                            float[] ds, int so, int rowScales, int n) {
         throw new UnsupportedOperationException(name() + " has no 16-bit panel kernel");
     }
 
-    /** {@link #decodePackedQ4_0Int16} for a Q4_0 row in the GGUF layout at {@code off} of {@code data}. */
+    /** {@link #decodePackedQ4_0PairInt16} for one Q4_0 row in the GGUF layout at {@code off} of {@code data}. */
     default void decodeQ4_0Int16(MemorySegment data, long off, int[] dst, int o, float[] ds, int so, int n) {
         throw new UnsupportedOperationException(name() + " has no 16-bit panel kernel");
     }

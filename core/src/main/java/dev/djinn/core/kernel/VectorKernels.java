@@ -2644,12 +2644,6 @@ final class VectorKernels extends ScalarKernels {
     }
 
     @Override
-    public void decodePackedQ4_0Int16(MemorySegment packed, long run, long stride, int half, int[] dst, int o,
-                                      float[] ds, int so, int n) {
-        Int16Gemm.decodeRow(packed, run, stride, half, dst, o, ds, so, n);
-    }
-
-    @Override
     public void decodePackedQ4_0PairInt16(MemorySegment packed, long run, long stride, int[] dst, int o, int rowInts,
                                           float[] ds, int so, int rowScales, int n) {
         Int16Gemm.decodePair(packed, run, stride, dst, o, rowInts, ds, so, rowScales, n);
