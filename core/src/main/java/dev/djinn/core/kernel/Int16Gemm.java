@@ -36,7 +36,6 @@ final class Int16Gemm {
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_512;
     private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfShort F16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfInt I32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     /** Prompt rows per panel: sixteen 32-bit lanes in each of two vectors. */
     static final int PANEL = 32;
@@ -184,18 +183,9 @@ final class Int16Gemm {
         for (int b = 0; b < n / 256; b++, off += 144) {
             float d = Float.float16ToFloat(data.get(F16, off));
             float dmin = Float.float16ToFloat(data.get(F16, off + 2));
-            // ggml's get_scale_min_k4: eight 6-bit scales and eight 6-bit mins in twelve bytes
-            int u0 = data.get(I32, off + 4);
-            int u1 = data.get(I32, off + 8);
-            int u2 = data.get(I32, off + 12);
-            int scLo = u0 & 0x3f3f3f3f;
-            int scHi = (u2 & 0x0f0f0f0f) | ((u0 >>> 2) & 0x30303030);
-            int mLo = u1 & 0x3f3f3f3f;
-            int mHi = ((u2 >>> 4) & 0x0f0f0f0f) | ((u1 >>> 2) & 0x30303030);
             for (int sb = 0; sb < 8; sb++) {
-                int shift = 8 * (sb & 3);
-                wd[so + 8 * b + sb] = d * (((sb < 4 ? scLo : scHi) >>> shift) & 0xff);
-                wm[so + 8 * b + sb] = -dmin * (((sb < 4 ? mLo : mHi) >>> shift) & 0xff);
+                wd[so + 8 * b + sb] = d * ScalarKernels.scaleMinK4(data, off + 4, sb, false);
+                wm[so + 8 * b + sb] = -dmin * ScalarKernels.scaleMinK4(data, off + 4, sb, true);
             }
             for (int c = 0; c < 4; c += 2) {
                 // 32 bytes per c: low nibbles sub-block 2c, high nibbles 2c + 1, byte i value i of each; one load
