@@ -35,7 +35,11 @@ final class MatMulState implements AutoCloseable {
         Tensor w = RandomWeights.matrix(arena, t, cols, rows, 1);
         // packed as the transformer packs its weights (djinn.pack=false: the GGUF layout)
         boolean pack = KernelProvider.get().packs(t) && PackedBlocks.packable(w);
-        weights = pack ? w.withPacked(PackedBlocks.pack(w, pool, false)) : w;
+        if (KernelProvider.get().q4_0RowLanes() && PackedBlocks.rowLanesPackable(w)) {
+            weights = w.withRowLanes(PackedBlocks.packRowLanes(w, pool, false));
+        } else {
+            weights = pack ? w.withPacked(PackedBlocks.pack(w, pool, false)) : w;
+        }
         matmul = new MatMul(KernelProvider.get(), pool);
         input = new QuantizedRows(cols, batch);
         boolean[] promptRows = new boolean[batch];

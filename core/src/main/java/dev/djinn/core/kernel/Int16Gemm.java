@@ -63,7 +63,7 @@ final class Int16Gemm {
     }
 
     /**
-     * Panel {@code p} of {@code x}'s prompt rows ({@code x.gemmRows[32p ..]}, zeros past {@code x.gemmCount}):
+     * Panel {@code p} of {@code x}'s panel rows ({@code x.panel16Rows[32p ..]}, zeros past {@code x.panel16Count}):
      * per column pair slot c (block c / 16, slot c % 16), the 32 rows' two values side by side as 16-bit halves
      * of an int, at {@code (p * cols / 2 + c) * 32 + j} of {@code x.panels16}; per block the rows' scales at
      * {@code (p * blocks + b) * 32 + j} of {@code x.panelScales16}.
@@ -80,7 +80,7 @@ final class Int16Gemm {
         boolean superBlocks = x.format == ActivationFormat.Q8_K;
         for (int j = 0; j < PANEL; j++) {
             int slot = p * PANEL + j;
-            if (slot >= x.gemmCount) {
+            if (slot >= x.panel16Count) {
                 for (int c = 0; c < slots; c++) {
                     dst[base + c * PANEL + j] = 0;
                 }
@@ -92,7 +92,7 @@ final class Int16Gemm {
                 }
                 continue;
             }
-            int row = x.gemmRows[slot];
+            int row = x.panel16Rows[slot];
             for (int b = 0; b < blocks; b++) {
                 int from = row * n + 32 * b;
                 int to = base + 16 * b * PANEL + j;
@@ -210,21 +210,21 @@ final class Int16Gemm {
     }
 
     /**
-     * The {@code rows} weight rows of {@code w} (row i's slots from {@code i * cols / 2}, its block scales in
+     * The {@code rows} weight rows of {@code w} (row i's slots from {@code i * wRow}, its block scales in
      * {@code wd} from {@code i * cols / 32}; rows even) times every prompt row of {@code x} from its panels,
      * into {@code out[row * outStride + outCol + i]}. Each output is {@code sum = fma((float) dot, dw * dx, sum)}
      * over the blocks in order, whatever its tile; for Q4_K ({@code wm} not null: each sub-block's {@code -dmin
      * * min}) also {@code sum = fma(bsum, dx * wm, sum)} after each sub-block, bsum its activations' sum.
      */
-    static void gemm(int[] w, float[] wd, float[] wm, int rows, QuantizedRows x, float[] sums, float[] out,
-                     int outStride, int outCol) {
+    static void gemm(int[] w, int wRow, float[] wd, int dRow, int dBlock, float[] wm, int rows, QuantizedRows x,
+                     float[] sums, float[] out, int outStride, int outCol) {
         int cols = x.cols;
-        int panels = Math.ceilDiv(x.gemmCount, PANEL);
+        int panels = Math.ceilDiv(x.panel16Count, PANEL);
         for (int p = 0; p < panels; p++) {
             int r = 0;
             for (; r + 5 < rows; r += 6) {
                 if (wm == null) {
-                    six(w, wd, r, x, p, cols, sums);
+                    six(w, wRow, wd, dRow, dBlock, r, x, p, cols, sums);
                 } else {
                     sixK(w, wd, wm, r, x, p, cols, sums);
                 }
@@ -232,7 +232,7 @@ final class Int16Gemm {
             }
             for (; r + 1 < rows; r += 2) {
                 if (wm == null) {
-                    two(w, wd, r, x, p, cols, sums);
+                    two(w, wRow, wd, dRow, dBlock, r, x, p, cols, sums);
                 } else {
                     twoK(w, wd, wm, r, x, p, cols, sums);
                 }
@@ -248,9 +248,9 @@ final class Int16Gemm {
     private static void scatter(float[] sums, int rows, int r, int p, QuantizedRows x, float[] out, int outStride,
                                 int outCol) {
         int first = p * PANEL;
-        int n = Math.min(PANEL, x.gemmCount - first);
+        int n = Math.min(PANEL, x.panel16Count - first);
         for (int j = 0; j < n; j++) {
-            int o = x.gemmRows[first + j] * outStride + outCol + r;
+            int o = x.panel16Rows[first + j] * outStride + outCol + r;
             for (int i = 0; i < rows; i++) {
                 out[o + i] = sums[i * PANEL + j];
             }
@@ -261,9 +261,9 @@ final class Int16Gemm {
     private static void scatterSix(float[] sums, int r, int p, QuantizedRows x, float[] out, int outStride,
                                    int outCol) {
         int first = p * PANEL;
-        int n = Math.min(PANEL, x.gemmCount - first);
+        int n = Math.min(PANEL, x.panel16Count - first);
         for (int j = 0; j < n; j++) {
-            int o = x.gemmRows[first + j] * outStride + outCol + r;
+            int o = x.panel16Rows[first + j] * outStride + outCol + r;
             if (o + 8 <= out.length) {
                 FloatVector.fromArray(FloatVector.SPECIES_256, sums, j, SIX_ROWS, 0).intoArray(out, o, SIX_LANES);
             } else {
@@ -285,20 +285,21 @@ final class Int16Gemm {
             jdk.incubator.vector.VectorMask.fromLong(FloatVector.SPECIES_256, 0x3F);
 
     /** Weight rows r .. r + 5 times panel p (the block-end conversion written out: a helper would box). */
-    private static void six(int[] w, float[] wd, int r, QuantizedRows x, int p, int cols, float[] sums) {
+    private static void six(int[] w, int wRow, float[] wd, int dRow, int dBlock, int r, QuantizedRows x, int p,
+                            int cols, float[] sums) {
         int slots = cols / 2;
         int blocks = cols / 32;
         int[] xs = x.panels16;
         float[] xd = x.panelScales16;
         int xo = p * slots * PANEL;
         int xdo = p * blocks * PANEL;
-        int w0 = r * slots;
-        int w1 = w0 + slots;
-        int w2 = w1 + slots;
-        int w3 = w2 + slots;
-        int w4 = w3 + slots;
-        int w5 = w4 + slots;
-        int d0 = r * blocks;
+        int w0 = r * wRow;
+        int w1 = w0 + wRow;
+        int w2 = w1 + wRow;
+        int w3 = w2 + wRow;
+        int w4 = w3 + wRow;
+        int w5 = w4 + wRow;
+        int d0 = r * dRow;
         FloatVector f00 = FloatVector.zero(F), f01 = f00, f10 = f00, f11 = f00, f20 = f00, f21 = f00;
         FloatVector f30 = f00, f31 = f00, f40 = f00, f41 = f00, f50 = f00, f51 = f00;
         for (int b = 0; b < blocks; b++) {
@@ -331,42 +332,43 @@ final class Int16Gemm {
             FloatVector e0 = FloatVector.fromArray(F, xd, xdo + b * PANEL);
             FloatVector e1 = FloatVector.fromArray(F, xd, xdo + b * PANEL + 16);
             IntVector t;
-            float g = wd[d0 + b];
+            int db = d0 + b * dBlock;
+            float g = wd[db];
             t = s00.reinterpretAsInts();
             f00 = ((FloatVector) t.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
                     .add(t.lanewise(VectorOperators.ASHR, 16)).convert(VectorOperators.I2F, 0)).fma(e0.mul(g), f00);
             t = s01.reinterpretAsInts();
             f01 = ((FloatVector) t.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
                     .add(t.lanewise(VectorOperators.ASHR, 16)).convert(VectorOperators.I2F, 0)).fma(e1.mul(g), f01);
-            g = wd[d0 + blocks + b];
+            g = wd[db + dRow];
             t = s10.reinterpretAsInts();
             f10 = ((FloatVector) t.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
                     .add(t.lanewise(VectorOperators.ASHR, 16)).convert(VectorOperators.I2F, 0)).fma(e0.mul(g), f10);
             t = s11.reinterpretAsInts();
             f11 = ((FloatVector) t.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
                     .add(t.lanewise(VectorOperators.ASHR, 16)).convert(VectorOperators.I2F, 0)).fma(e1.mul(g), f11);
-            g = wd[d0 + 2 * blocks + b];
+            g = wd[db + 2 * dRow];
             t = s20.reinterpretAsInts();
             f20 = ((FloatVector) t.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
                     .add(t.lanewise(VectorOperators.ASHR, 16)).convert(VectorOperators.I2F, 0)).fma(e0.mul(g), f20);
             t = s21.reinterpretAsInts();
             f21 = ((FloatVector) t.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
                     .add(t.lanewise(VectorOperators.ASHR, 16)).convert(VectorOperators.I2F, 0)).fma(e1.mul(g), f21);
-            g = wd[d0 + 3 * blocks + b];
+            g = wd[db + 3 * dRow];
             t = s30.reinterpretAsInts();
             f30 = ((FloatVector) t.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
                     .add(t.lanewise(VectorOperators.ASHR, 16)).convert(VectorOperators.I2F, 0)).fma(e0.mul(g), f30);
             t = s31.reinterpretAsInts();
             f31 = ((FloatVector) t.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
                     .add(t.lanewise(VectorOperators.ASHR, 16)).convert(VectorOperators.I2F, 0)).fma(e1.mul(g), f31);
-            g = wd[d0 + 4 * blocks + b];
+            g = wd[db + 4 * dRow];
             t = s40.reinterpretAsInts();
             f40 = ((FloatVector) t.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
                     .add(t.lanewise(VectorOperators.ASHR, 16)).convert(VectorOperators.I2F, 0)).fma(e0.mul(g), f40);
             t = s41.reinterpretAsInts();
             f41 = ((FloatVector) t.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
                     .add(t.lanewise(VectorOperators.ASHR, 16)).convert(VectorOperators.I2F, 0)).fma(e1.mul(g), f41);
-            g = wd[d0 + 5 * blocks + b];
+            g = wd[db + 5 * dRow];
             t = s50.reinterpretAsInts();
             f50 = ((FloatVector) t.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
                     .add(t.lanewise(VectorOperators.ASHR, 16)).convert(VectorOperators.I2F, 0)).fma(e0.mul(g), f50);
@@ -389,16 +391,17 @@ final class Int16Gemm {
     }
 
     /** Weight rows r and r + 1 times panel p: {@link #six}'s arithmetic for the rows a tile has left over. */
-    private static void two(int[] w, float[] wd, int r, QuantizedRows x, int p, int cols, float[] sums) {
+    private static void two(int[] w, int wRow, float[] wd, int dRow, int dBlock, int r, QuantizedRows x, int p,
+                            int cols, float[] sums) {
         int slots = cols / 2;
         int blocks = cols / 32;
         int[] xs = x.panels16;
         float[] xd = x.panelScales16;
         int xo = p * slots * PANEL;
         int xdo = p * blocks * PANEL;
-        int w0 = r * slots;
-        int w1 = w0 + slots;
-        int d0 = r * blocks;
+        int w0 = r * wRow;
+        int w1 = w0 + wRow;
+        int d0 = r * dRow;
         FloatVector f00 = FloatVector.zero(F), f01 = f00, f10 = f00, f11 = f00;
         for (int b = 0; b < blocks; b++) {
             ShortVector s00 = ShortVector.zero(S), s01 = s00, s10 = s00, s11 = s00;
@@ -417,14 +420,15 @@ final class Int16Gemm {
             FloatVector e0 = FloatVector.fromArray(F, xd, xdo + b * PANEL);
             FloatVector e1 = FloatVector.fromArray(F, xd, xdo + b * PANEL + 16);
             IntVector t;
-            float g = wd[d0 + b];
+            int db = d0 + b * dBlock;
+            float g = wd[db];
             t = s00.reinterpretAsInts();
             f00 = ((FloatVector) t.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
                     .add(t.lanewise(VectorOperators.ASHR, 16)).convert(VectorOperators.I2F, 0)).fma(e0.mul(g), f00);
             t = s01.reinterpretAsInts();
             f01 = ((FloatVector) t.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
                     .add(t.lanewise(VectorOperators.ASHR, 16)).convert(VectorOperators.I2F, 0)).fma(e1.mul(g), f01);
-            g = wd[d0 + blocks + b];
+            g = wd[db + dRow];
             t = s10.reinterpretAsInts();
             f10 = ((FloatVector) t.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
                     .add(t.lanewise(VectorOperators.ASHR, 16)).convert(VectorOperators.I2F, 0)).fma(e0.mul(g), f10);

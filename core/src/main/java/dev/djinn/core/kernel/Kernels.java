@@ -85,6 +85,39 @@ public interface Kernels {
         return false;
     }
 
+    /**
+     * Whether Q4_0 weights take the row-lane layout ({@link PackedBlocks#packRowLanes}) and its kernels: every
+     * row, generated or prompt, alone or batched, in ggml's arithmetic ({@link #dotQ4_0RowLanes}, and {@link
+     * #gemmPanels16} over {@link #decodeRowLanesInt16}).
+     */
+    default boolean q4_0RowLanes() {
+        return false;
+    }
+
+    /** Generated row {@code row}'s activations in the order {@link #dotQ4_0RowLanes} reads them. */
+    default void prepareRowLanes(QuantizedRows x, int row) {
+        throw new UnsupportedOperationException(name() + " has no row-lane kernels");
+    }
+
+    /**
+     * The 64 weight rows of the row-lane quad at {@code quad} of {@code packed} times generated row {@code row}
+     * of {@code x}, into {@code out[outOff .. outOff + 64)}: each row's blocks' exact integer dot products, then
+     * {@code sum = fma(dot, dw * dx, sum)} block by block, as {@link #gemmPanels16} computes them.
+     */
+    default void dotQ4_0RowLanes(MemorySegment packed, long quad, QuantizedRows x, int row, float[] out, int outOff) {
+        throw new UnsupportedOperationException(name() + " has no row-lane kernels");
+    }
+
+    /**
+     * Groups {@code g .. g + groups - 1} (sixteen rows each) of the row-lane quad at {@code quad}, {@code n}
+     * columns, decoded as {@link #decodeQ4_0Int16} decodes a GGUF row: row i from {@code dst[o + i * rowInts]},
+     * its scale of block b at {@code ds[so + i + b * blockScales]} (the rows' scales of a block side by side).
+     */
+    default void decodeRowLanesInt16(MemorySegment packed, long quad, int g, int groups, int[] dst, int o,
+                                     int rowInts, float[] ds, int so, int blockScales, int n) {
+        throw new UnsupportedOperationException(name() + " has no row-lane kernels");
+    }
+
     /** Panel {@code p} (32 prompt rows) of {@code x.panels16} and {@code x.panelScales16} (see {@code Int16Gemm}). */
     default void panelRows16(QuantizedRows x, int p) {
         throw new UnsupportedOperationException(name() + " has no 16-bit panel kernel");
@@ -120,9 +153,11 @@ public interface Kernels {
      * and {@code wm} times every prompt row of {@code x} from its 16-bit panels: per output, each block's
      * exact integer dot product {@code dot}, then {@code sum = fma(dot, dw * dx, sum)} over the blocks in order
      * (Q4_K: per sub-block, then {@code sum = fma(bsum, dx * wm, sum)} with the activations' sub-block sum).
+     * Row i's weights start at {@code w[i * wRow]}, its scale of block b is {@code wd[i * dRow + b * dBlock]}
+     * (Q4_K: row-major, {@code wRow = n / 2}, {@code dRow = n / 32}, {@code dBlock = 1}; {@code wm} too).
      */
-    default void gemmPanels16(int[] w, float[] wd, float[] wm, int rows, QuantizedRows x, float[] out,
-                              int outStride, int outCol) {
+    default void gemmPanels16(int[] w, int wRow, float[] wd, int dRow, int dBlock, float[] wm, int rows,
+                              QuantizedRows x, float[] out, int outStride, int outCol) {
         throw new UnsupportedOperationException(name() + " has no 16-bit panel kernel");
     }
 

@@ -74,6 +74,9 @@ public final class MatMul {
             out.wideBytesTwice = new byte[2 * out.cols * out.capacity];
             out.laneSumsTwice = new int[2 * (out.cols / 8) * out.capacity];
         }
+        if (format == ActivationFormat.Q8_0 && out.dotCount > 0 && out.lanePairs == null && kernels.q4_0RowLanes()) {
+            out.lanePairs = new int[out.cols / 2 * out.capacity];
+        }
         if (format == ActivationFormat.Q8_K && out.dotCount > 0 && out.kPairsWide == null && packedKQuants
                 && kernels.wideInt8Kernels()) {
             out.kPairsWide = new short[out.cols * out.capacity];
@@ -171,7 +174,7 @@ public final class MatMul {
         int slots = groups * group;
         generatedInput = x;
         for (Tensor w : ws) {
-            if (w.packed() == null) {
+            if (w.packed() == null || w.rowLanes()) {
                 continue;
             }
             if (w.type() == GgmlType.Q4_0 && !x.q4_0FloatsReady) {
@@ -225,7 +228,7 @@ public final class MatMul {
      * 16-bit ones for Q4_0 and Q4_K weights (see {@link #int16Prompts}), float ones for the rest (K-quants:
      * where their prompt rows take floats, see VectorKernels.floatRows).
      */
-    private void preparePanels(Tensor[] ws, QuantizedRows x) {
+    private void preparePanels(Tensor[] ws, QuantizedRows x, boolean lanesBatch) {
         boolean int16 = false;
         boolean floats = false;
         for (Tensor w : ws) {
@@ -237,12 +240,16 @@ public final class MatMul {
             }
         }
         prepOut = x;
-        if (floats && x.format == ActivationFormat.Q8_0 && !x.promptFloatsReady) {
+        if (floats && x.gemmCount > 0 && x.format == ActivationFormat.Q8_0 && !x.promptFloatsReady) {
             pool.parallelFor(x.gemmCount, 1, promptFloatTask);
             x.promptFloatsReady = true;
         }
-        if (int16 && !x.panels16Ready) {
-            int panels = Math.ceilDiv(x.gemmCount, Int16Gemm.PANEL);
+        // generated rows join the prompt rows in the panels where row-lane weights take them all at once
+        int[] panelRows = lanesBatch ? x.allRows : x.gemmRows;
+        if (int16 && (!x.panels16Ready || x.panel16Rows != panelRows)) {
+            x.panel16Rows = panelRows;
+            x.panel16Count = lanesBatch ? x.rows : x.gemmCount;
+            int panels = Math.ceilDiv(x.panel16Count, Int16Gemm.PANEL);
             if (x.panels16 == null) {
                 int capacity = Math.ceilDiv(x.capacity, Int16Gemm.PANEL);
                 x.panels16 = new int[capacity * Int16Gemm.PANEL * (x.cols / 2)];
@@ -254,7 +261,7 @@ public final class MatMul {
             pool.parallelFor(panels, 1, panel16Task);
             x.panels16Ready = true;
         }
-        if (floats && !x.panelsReady && (x.format != ActivationFormat.Q8_K || kernels.kQuantPromptsAsFloat())
+        if (floats && x.gemmCount > 0 && !x.panelsReady && (x.format != ActivationFormat.Q8_K || kernels.kQuantPromptsAsFloat())
                 && kernels.promptPanels()) {
             int width = kernels.panelWidth();
             int panels = Math.ceilDiv(x.gemmCount, width);
@@ -293,6 +300,9 @@ public final class MatMul {
                         pairScales(out, r, n);
                         if (out.pairShortsTwice != null) {
                             twice(out, r, n);
+                        }
+                        if (out.lanePairs != null) {
+                            kernels.prepareRowLanes(out, r);
                         }
                     }
                 }
@@ -514,19 +524,25 @@ public final class MatMul {
             total += ws[i].rows();
         }
         jobRowStart[ws.length] = total;
+        boolean lanes = false;
+        for (Tensor w : ws) {
+            lanes |= w.rowLanes();
+        }
         if (x.dotFloatCount > 0) {
             prepareGeneratedFloats(ws, x);
         }
-        if (x.gemmCount > 0) {
-            preparePanels(ws, x);
+        boolean lanesBatch = lanes && lanesBatch(x);
+        if (x.gemmCount > 0 || lanesBatch) {
+            preparePanels(ws, x, lanesBatch);
         }
         jobWeights = ws;
         jobOutputs = outs;
         jobInput = x;
         jobStrides = strides;
         try {
-            // many generated rows take packed Q4_0 and Q8_0 weights 32 rows at a time: chunks of whole such tiles
-            pool.parallelFor(total, minRowsPerChunk(x), rowTask);
+            // many generated rows take packed Q4_0 and Q8_0 weights 32 rows at a time: chunks of whole such tiles;
+            // row-lane weights go a quad of rows at a time
+            pool.parallelFor(total, lanes ? laneChunk(total, x) : minRowsPerChunk(x), rowTask);
         } finally {
             jobWeights = null;
             jobOutputs = null;
@@ -578,6 +594,10 @@ public final class MatMul {
 
     private void rowsOf(Tensor w, float[] out, int stride, int from, int to) {
         QuantizedRows x = jobInput;
+        if (w.rowLanes()) {
+            laneRows(w, out, stride, from, to);
+            return;
+        }
         // several generated rows whose dot kernel the GEMM reproduces bit for bit: every row in one GEMM pass
         boolean shared = x.dotCount >= MIN_BATCHED_DOTS && kernels.gemmEqualsDot(w.type(), x.cols);
         if (x.format == ActivationFormat.Q8_K) {
@@ -666,6 +686,178 @@ public final class MatMul {
                 int b = dots[i];
                 out[b * stride + r] = dotRow(w, r, x, b);
             }
+        }
+    }
+
+    /**
+     * Rows per chunk of a job with row-lane weights: whole quads, and with no rows in the 16-bit panels (a step
+     * of generated rows, bound by memory) two chunks per thread, each a long stream of weights: chunks of one
+     * quad, as the arithmetic-bound GEMMs take, left 1B Q4_0 generation at 28-43 t/s against 40-53.
+     */
+    private int laneChunk(int total, QuantizedRows x) {
+        int q = PackedBlocks.QUAD_ROWS;
+        if (x.panels16Ready) {
+            return q;
+        }
+        return Math.max(q, Math.ceilDiv(Math.ceilDiv(total, pool.threads() * 2), q) * q);
+    }
+
+    /**
+     * Generated rows per 32-row panel of {@link Kernels#gemmPanels16} that cost what the panel does through
+     * {@link Kernels#dotQ4_0RowLanes} row by row (JMH MatMat, Q4_0 2048 x 8192, 2 threads: a panel 2.1-2.3 ms
+     * whether it holds 4 or 32 rows; generated rows one by one 0.37 ms for 4, 1.45 for 16, 2.87 for 32).
+     */
+    static final int LANE_ROWS_PER_PANEL = 24;
+
+    /**
+     * Whether a step's generated rows join its prompt rows in the 16-bit panels for row-lane weights: when the
+     * panels they add cost less than taking them one by one. Both give the same bits.
+     */
+    private static boolean lanesBatch(QuantizedRows x) {
+        if (x.dotCount == 0) {
+            return false;
+        }
+        int panel = Int16Gemm.PANEL;
+        int together = Math.ceilDiv(x.gemmCount + x.dotCount, panel) * LANE_ROWS_PER_PANEL;
+        int apart = Math.ceilDiv(x.gemmCount, panel) * LANE_ROWS_PER_PANEL + x.dotCount;
+        return together < apart;
+    }
+
+    /**
+     * Rows [from, to) of row-lane Q4_0 weights: the rows in the 16-bit panels (prompt rows, or every row of a
+     * batched step) through {@link Kernels#gemmPanels16}, the other generated rows a quad at a time through
+     * {@link Kernels#dotQ4_0RowLanes}; rows past the last whole quad, from the GGUF bytes in the same arithmetic.
+     */
+    private void laneRows(Tensor w, float[] out, int stride, int from, int to) {
+        QuantizedRows x = jobInput;
+        boolean panels = x.panels16Ready && x.panel16Count > 0;
+        if (panels) {
+            laneInt16Rows(w, out, stride, from, to);
+        }
+        if (panels && x.panel16Rows == x.allRows) {
+            return;
+        }
+        int[] dots = x.dotRows;
+        int quadRows = PackedBlocks.QUAD_ROWS;
+        int end = Math.min(to, PackedBlocks.laneRows(w));
+        long quadBytes = PackedBlocks.quadBytes(w);
+        int r = from;
+        if (r % quadRows != 0 && r < end) {
+            // a chunk starting inside a quad (a weight of the job with rows not whole quads before this one)
+            int q = r / quadRows;
+            int stop = Math.min(end, (q + 1) * quadRows);
+            float[] scratch = laneScratch();
+            for (int i = 0; i < x.dotCount; i++) {
+                int b = dots[i];
+                kernels.dotQ4_0RowLanes(w.packed(), q * quadBytes, x, b, scratch, 0);
+                System.arraycopy(scratch, r - q * quadRows, out, b * stride + r, stop - r);
+            }
+            r = stop;
+        }
+        for (; r + quadRows <= end; r += quadRows) {
+            long quad = (r / quadRows) * quadBytes;
+            for (int i = 0; i < x.dotCount; i++) {
+                int b = dots[i];
+                kernels.dotQ4_0RowLanes(w.packed(), quad, x, b, out, b * stride + r);
+            }
+        }
+        if (r < end) {
+            float[] scratch = laneScratch();
+            for (int i = 0; i < x.dotCount; i++) {
+                int b = dots[i];
+                kernels.dotQ4_0RowLanes(w.packed(), (r / quadRows) * quadBytes, x, b, scratch, 0);
+                System.arraycopy(scratch, 0, out, b * stride + r, end - r);
+            }
+            r = end;
+        }
+        for (; r < to; r++) {
+            for (int i = 0; i < x.dotCount; i++) {
+                int b = dots[i];
+                out[b * stride + r] = ScalarKernels.dotQ4_0Fused(w.data(), w.rowBytes() * r, x, b);
+            }
+        }
+    }
+
+    private static final ThreadLocal<float[]> LANE_SCRATCH = new ThreadLocal<>();
+    private static final ThreadLocal<float[]> LANE_ROW_SCALES = new ThreadLocal<>();
+    private static final ThreadLocal<int[]> LANE_TILE = new ThreadLocal<>();
+    private static final ThreadLocal<float[]> LANE_SCALES = new ThreadLocal<>();
+
+    private static float[] laneScratch() {
+        float[] s = LANE_SCRATCH.get();
+        if (s == null) {
+            s = new float[PackedBlocks.QUAD_ROWS];
+            LANE_SCRATCH.set(s);
+        }
+        return s;
+    }
+
+    /**
+     * The panel rows of {@code x} times row-lane Q4_0 weight rows [from, to) in tiles of 16-bit weights:
+     * whole groups of sixteen decoded from the row-lane copy, other rows from the GGUF bytes, and an odd last
+     * row of a tile in the same arithmetic one output at a time.
+     */
+    private void laneInt16Rows(Tensor w, float[] out, int stride, int from, int to) {
+        QuantizedRows x = jobInput;
+        int cols = x.cols;
+        // tiles of whole groups (a quad where it fits), mostly six-row tiles of the kernel: 128-256 KiB, in L2
+        // with a panel
+        int tileRows = cols <= 2048 ? 64 : cols <= 4096 ? 32 : 16;
+        // rows a cache line more than their length apart: the sixteen rows a group decode writes at once would
+        // otherwise fall in one set of L1 (4 KiB apart at 2048 columns) and evict each other
+        int rowInts = cols / 2 + 16;
+        int[] tile = LANE_TILE.get();
+        float[] scales = LANE_SCALES.get();
+        if (tile == null || tile.length < tileRows * rowInts || scales.length < tileRows * (cols / 32)) {
+            tile = new int[tileRows * rowInts];
+            scales = new float[tileRows * (cols / 32)];
+            LANE_TILE.set(tile);
+            LANE_SCALES.set(scales);
+        }
+        int lanes = PackedBlocks.laneRows(w);
+        long quadBytes = PackedBlocks.quadBytes(w);
+        int r = from;
+        while (r < to) {
+            int n = Math.min(tileRows, to - r);
+            if (r % 16 != 0) {
+                n = Math.min(n, 16 - r % 16); // to the next group's start
+            }
+            for (int i = 0; i < n; ) {
+                int row = r + i;
+                if (row % 16 == 0 && row + 16 <= lanes && i + 16 <= n) {
+                    // the tile's whole groups within this quad at once (a whole quad is read in address order)
+                    int q = row / PackedBlocks.QUAD_ROWS;
+                    int g = (row % PackedBlocks.QUAD_ROWS) / 16;
+                    int groups = Math.min(Math.min(4 - g, (n - i) / 16), (lanes - row) / 16);
+                    kernels.decodeRowLanesInt16(w.packed(), q * quadBytes, g, groups, tile, i * rowInts, rowInts,
+                            scales, i, tileRows, cols);
+                    i += 16 * groups;
+                } else {
+                    // a GGUF row's scales come out row-major: into place beside the groups' block-major ones
+                    float[] rowScales = LANE_ROW_SCALES.get();
+                    if (rowScales == null || rowScales.length < cols / 32) {
+                        rowScales = new float[cols / 32];
+                        LANE_ROW_SCALES.set(rowScales);
+                    }
+                    kernels.decodeQ4_0Int16(w.data(), w.rowBytes() * row, tile, i * rowInts, rowScales, 0, cols);
+                    for (int b = 0; b < cols / 32; b++) {
+                        scales[b * tileRows + i] = rowScales[b];
+                    }
+                    i++;
+                }
+            }
+            int even = n & ~1;
+            if (even > 0) {
+                kernels.gemmPanels16(tile, rowInts, scales, 1, tileRows, null, even, x, out, stride, r);
+            }
+            if (even < n) {
+                int row = r + even;
+                for (int j = 0; j < x.panel16Count; j++) {
+                    int b = x.panel16Rows[j];
+                    out[b * stride + row] = ScalarKernels.dotQ4_0Fused(w.data(), w.rowBytes() * row, x, b);
+                }
+            }
+            r += n;
         }
     }
 
@@ -866,7 +1058,7 @@ public final class MatMul {
                             i * (cols / 32), cols);
                 }
             }
-            kernels.gemmPanels16(tile, scales, q4k ? mins : null, rows, x, out, stride, r);
+            kernels.gemmPanels16(tile, cols / 2, scales, cols / 32, 1, q4k ? mins : null, rows, x, out, stride, r);
             r += rows;
         }
         return r;

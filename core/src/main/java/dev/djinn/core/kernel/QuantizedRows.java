@@ -83,6 +83,14 @@ public final class QuantizedRows {
     /** Q8_K format: per panel and sub-block of 32 values, the rows' sums of them side by side (Q4_K's mins). */
     float[] panelSums16;
     boolean panels16Ready;
+    /**
+     * Rows in {@link #panels16}: {@link #gemmRows} (prompt rows), or {@link #allRows} when generated rows meet
+     * row-lane Q4_0 weights there too (their arithmetic is the same); made with the panels.
+     */
+    int[] panel16Rows;
+    int panel16Count;
+    /** Generated rows for {@link Kernels#dotQ4_0RowLanes} (Q8_0 format), made with the conversion. */
+    int[] lanePairs;
     /** Whether the Q8_0 prompt rows' floats ({@link Kernels#prepareFloatGemm}, in {@link #values}) are made. */
     boolean promptFloatsReady;
     /**

@@ -92,6 +92,30 @@ public class ScalarKernels implements Kernels {
         return sum;
     }
 
+    /**
+     * One Q4_0 row times activation row {@code row} in the arithmetic of the 16-bit and row-lane kernels
+     * ({@code Int16Gemm}, {@code RowLanes}): each block's exact integer dot product, then {@code sum =
+     * fma(dot, dx * dw, sum)}; for rows those kernels leave over, so every row of a matrix sees the same.
+     */
+    static float dotQ4_0Fused(MemorySegment w, long wOff, QuantizedRows x, int row) {
+        int blocks = x.cols / 32;
+        byte[] xq = x.quants;
+        int xqOff = row * x.cols;
+        float sum = 0f;
+        for (int b = 0; b < blocks; b++) {
+            long blk = wOff + 18L * b;
+            int q = xqOff + 32 * b;
+            int isum = 0;
+            for (int i = 0; i < 16; i++) {
+                int packed = w.get(I8, blk + 2 + i);
+                isum += ((packed & 0x0F) - 8) * xq[q + i];
+                isum += (((packed >> 4) & 0x0F) - 8) * xq[q + 16 + i];
+            }
+            sum = Math.fma((float) isum, x.scales[row * blocks + b] * f16(w, blk), sum);
+        }
+        return sum;
+    }
+
     /** The 6-bit scale ({@code min == false}) or min of sub-block {@code j} of a Q4_K/Q5_K block. */
     static int scaleMinK4(MemorySegment w, long scalesOff, int j, boolean min) {
         if (j < 4) {

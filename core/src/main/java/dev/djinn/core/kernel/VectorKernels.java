@@ -2638,6 +2638,31 @@ final class VectorKernels extends ScalarKernels {
         return INT16_PROMPTS;
     }
 
+    /** Off with {@code -Ddjinn.rowlanes=false} (for comparisons): Q4_0 weights then keep the row-pair layout. */
+    private static final boolean ROW_LANES = INT16_PROMPTS
+            && Boolean.parseBoolean(System.getProperty("djinn.rowlanes", "true"));
+
+    @Override
+    public boolean q4_0RowLanes() {
+        return ROW_LANES;
+    }
+
+    @Override
+    public void prepareRowLanes(QuantizedRows x, int row) {
+        RowLanes.pairs(x, row);
+    }
+
+    @Override
+    public void dotQ4_0RowLanes(MemorySegment packed, long quad, QuantizedRows x, int row, float[] out, int outOff) {
+        RowLanes.dot(packed, quad, x.cols / 32, x, row, out, outOff);
+    }
+
+    @Override
+    public void decodeRowLanesInt16(MemorySegment packed, long quad, int g, int groups, int[] dst, int o, int rowInts,
+                                    float[] ds, int so, int blockScales, int n) {
+        RowLanes.decodeGroups(packed, quad, g, groups, dst, o, rowInts, ds, so, blockScales, n);
+    }
+
     @Override
     public void panelRows16(QuantizedRows x, int p) {
         Int16Gemm.panel(x, p);
@@ -2661,9 +2686,9 @@ final class VectorKernels extends ScalarKernels {
     }
 
     @Override
-    public void gemmPanels16(int[] w, float[] wd, float[] wm, int rows, QuantizedRows x, float[] out, int outStride,
-                             int outCol) {
-        Int16Gemm.gemm(w, wd, wm, rows, x, PANEL_SUMS.get(), out, outStride, outCol);
+    public void gemmPanels16(int[] w, int wRow, float[] wd, int dRow, int dBlock, float[] wm, int rows,
+                             QuantizedRows x, float[] out, int outStride, int outCol) {
+        Int16Gemm.gemm(w, wRow, wd, dRow, dBlock, wm, rows, x, PANEL_SUMS.get(), out, outStride, outCol);
     }
 
     /** Per thread: the accumulators of one {@link #gemmPanels} tile, before they go to their output rows. */

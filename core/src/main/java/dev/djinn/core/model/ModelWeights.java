@@ -30,8 +30,15 @@ public record ModelWeights(
      * packed matrices' mapped pages are released (they are file pages: a later read maps them again).
      */
     public ModelWeights packedFor(Kernels kernels, ComputePool pool) {
-        java.util.function.UnaryOperator<Tensor> pack = t -> t == null || t.packed() != null
-                || !kernels.packs(t.type()) || !PackedBlocks.packable(t) ? t : t.withPacked(PackedBlocks.pack(t, pool, true));
+        java.util.function.UnaryOperator<Tensor> pack = t -> {
+            if (t == null || t.packed() != null) {
+                return t;
+            }
+            if (kernels.q4_0RowLanes() && PackedBlocks.rowLanesPackable(t)) {
+                return t.withRowLanes(PackedBlocks.packRowLanes(t, pool, true));
+            }
+            return !kernels.packs(t.type()) || !PackedBlocks.packable(t) ? t : t.withPacked(PackedBlocks.pack(t, pool, true));
+        };
         LayerWeights[] packedLayers = new LayerWeights[layers.length];
         for (int i = 0; i < layers.length; i++) {
             LayerWeights l = layers[i];

@@ -7,20 +7,27 @@ import java.util.Arrays;
  * A named tensor whose bytes live in {@code data} (usually a slice of a memory-mapped file). {@code shape}
  * follows ggml: {@code shape[0]} is the length of a row (the contiguous dimension). {@code packed}, when not
  * null, holds the same weights reordered for the matrix-vector kernels (see
- * {@code dev.djinn.core.kernel.PackedBlocks}); {@code data} stays the reference.
+ * {@code dev.djinn.core.kernel.PackedBlocks}); {@code data} stays the reference. {@code rowLanes} says that
+ * {@code packed} is the row-lane layout of Q4_0 weights ({@code PackedBlocks.packRowLanes}), not the row-pair one.
  */
-public record Tensor(String name, GgmlType type, long[] shape, MemorySegment data, MemorySegment packed) {
+public record Tensor(String name, GgmlType type, long[] shape, MemorySegment data, MemorySegment packed,
+                     boolean rowLanes) {
     public Tensor {
         shape = shape.clone();
     }
 
     public Tensor(String name, GgmlType type, long[] shape, MemorySegment data) {
-        this(name, type, shape, data, null);
+        this(name, type, shape, data, null, false);
     }
 
-    /** This tensor with {@code packed} as its packed copy. */
+    /** This tensor with {@code packed} as its packed copy (row pairs). */
     public Tensor withPacked(MemorySegment packed) {
-        return new Tensor(name, type, shape, data, packed);
+        return new Tensor(name, type, shape, data, packed, false);
+    }
+
+    /** This tensor with {@code packed} as its packed copy in the row-lane layout. */
+    public Tensor withRowLanes(MemorySegment packed) {
+        return new Tensor(name, type, shape, data, packed, true);
     }
 
     @Override

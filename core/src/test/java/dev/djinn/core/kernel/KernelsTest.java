@@ -426,6 +426,74 @@ class KernelsTest {
     }
 
     /**
+     * Row-lane Q4_0 weights give every row ggml's arithmetic (each block's exact integer dot product, then {@code
+     * sum = fma(dot, dw * dx, sum)}) bit for bit, whether a generated row is alone in its step, one of a few (the
+     * row-lane matrix-vector kernel), one of many beside prompt rows (the 16-bit GEMM) or a prompt row; also for
+     * rows past the last whole quad, and in a fused multiply whose second weight's chunks start inside a quad.
+     */
+    @Test
+    void q4_0RowLanesGiveEveryRowGgmlArithmeticWhateverItsBatch() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(kernels.q4_0RowLanes());
+        for (int n : new int[] {64, 2048, 32 * 33}) {
+            int rows = 153; // two quads, then 25 rows in the GGUF layout (an odd last one)
+            dev.djinn.core.tensor.Tensor t = randomMatrix(GgmlType.Q4_0, n, rows);
+            t.data().set(I16, 18, (short) 0x0001); // a subnormal scale
+            dev.djinn.core.tensor.Tensor u = randomMatrix(GgmlType.Q4_0, n, 128);
+            float[] x = randomFloats(64 * n, 3f);
+            try (ComputePool pool = new ComputePool(2)) {
+                MatMul mm = new MatMul(kernels, pool);
+                dev.djinn.core.tensor.Tensor lanes = t.withRowLanes(PackedBlocks.packRowLanes(t, pool, false));
+                dev.djinn.core.tensor.Tensor lanesU = u.withRowLanes(PackedBlocks.packRowLanes(u, pool, false));
+                boolean[][] steps = {new boolean[1], new boolean[3], new boolean[40], new boolean[40], new boolean[64]};
+                for (int i = 0; i < 40; i++) {
+                    steps[2][i] = i % 4 != 1; // 30 prompt rows and 10 generated ones (one by one)
+                    steps[3][i] = true;
+                }
+                steps[4][5] = steps[4][17] = steps[4][40] = true; // 61 generated rows: in the panels with the prompt's
+                for (boolean[] prompt : steps) {
+                    int batch = prompt.length;
+                    QuantizedRows in = new QuantizedRows(n, batch);
+                    mm.prepare(ActivationFormat.Q8_0, x, batch, prompt, in);
+                    float[] out = new float[batch * rows];
+                    float[] outU = new float[batch * 128];
+                    mm.multiply(new dev.djinn.core.tensor.Tensor[] {lanes, lanesU}, in, new float[][] {out, outU},
+                            new int[] {rows, 128});
+                    for (int b = 0; b < batch; b++) {
+                        for (int r = 0; r < rows; r++) {
+                            assertThat(out[b * rows + r]).as("n=%d batch %d row %d weight row %d", n, batch, b, r)
+                                    .isEqualTo(q4_0Fused(t, r, in, b));
+                        }
+                        for (int r = 0; r < 128; r++) {
+                            assertThat(outU[b * 128 + r]).as("second weight n=%d batch %d row %d weight row %d", n,
+                                    batch, b, r).isEqualTo(q4_0Fused(u, r, in, b));
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /** Weight row {@code r} of Q4_0 {@code t} times activation row {@code b}: the 16-bit kernels' arithmetic. */
+    private static float q4_0Fused(dev.djinn.core.tensor.Tensor t, int r, QuantizedRows in, int b) {
+        int n = t.cols();
+        int blocks = n / 32;
+        float sum = 0f;
+        long row = r * t.rowBytes();
+        for (int k = 0; k < blocks; k++) {
+            long block = row + 18L * k;
+            float dw = Float.float16ToFloat(t.data().get(I16, block));
+            int dot = 0;
+            for (int i = 0; i < 16; i++) {
+                int v = t.data().get(ValueLayout.JAVA_BYTE, block + 2 + i) & 0xFF;
+                dot += ((v & 0xF) - 8) * in.quants[b * n + 32 * k + i];
+                dot += ((v >> 4) - 8) * in.quants[b * n + 32 * k + 16 + i];
+            }
+            sum = Math.fma((float) dot, dw * in.scales[b * blocks + k], sum);
+        }
+        return sum;
+    }
+
+    /**
      * Q4_K prompt rows in 16-bit integers: per sub-block of 32 the exact integer dot of q (0..15) and the int8
      * activations, {@code sum = fma(dot, dx * (d * scale), sum)}, then the min term {@code sum = fma(bsum, dx *
      * (-dmin * min), sum)} with the activations' sub-block sum, sub-block by sub-block; packed or not, and the

@@ -1,0 +1,205 @@
+package dev.djinn.core.kernel;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
+
+/**
+ * Q4_0 weights in the row-lane layout ({@link PackedBlocks#packRowLanes}) times Q8_0 activation rows at 512
+ * bits, in ggml's arithmetic: per row and block the exact integer dot product, then {@code sum = fma(dot, dw *
+ * dx, sum)} block by block, which is {@link Int16Gemm}'s too, so a row's result is the same bits whether it is
+ * generated alone, generated among many (which then take {@code Int16Gemm}) or part of a prompt.
+ *
+ * <p>Each 16-bit lane of a load holds four nibbles of one row (lane 2i + h: row i, quant bytes 4t + 2h and 4t +
+ * 2h + 1 of run t); nibble k meets an activation broadcast two to an int ({@link #pairs}), so one multiply and
+ * one add take sixteen rows times two values. The weights are unsigned (0..15): {@code 8 * sum(x)} of the
+ * block comes off at its end, and 16 products per 16-bit half stay within 16 * 15 * 127.
+ */
+final class RowLanes {
+    private static final VectorSpecies<Short> S = ShortVector.SPECIES_512;
+    private static final VectorSpecies<Integer> I = IntVector.SPECIES_512;
+    private static final VectorSpecies<Float> F = FloatVector.SPECIES_512;
+    private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+    private static final long RUN = 256;
+    private static final long BLOCK = PackedBlocks.LANE_BLOCK_BYTES;
+    private static final long SCALES = PackedBlocks.LANE_SCALES;
+    private static final ShortVector NIBBLE = ShortVector.broadcast(S, (short) 0x000F);
+    private static final ShortVector SHIFT_4 = ShortVector.broadcast(S, (short) 4);
+    private static final ShortVector SHIFT_8 = ShortVector.broadcast(S, (short) 8);
+    private static final ShortVector SHIFT_12 = ShortVector.broadcast(S, (short) 12);
+    private static final IntVector SHIFT_16 = IntVector.broadcast(I, 16);
+
+    private RowLanes() {
+    }
+
+    /**
+     * Where nibble k (bits 4k..4k+3) of a 16-bit lane of run t comes from, as an offset from the block's value
+     * 4t + 2h: low nibble of the lane's low byte (value j), its high nibble (j + 16), then the high byte's (j + 1,
+     * j + 17).
+     */
+    private static final int[] NIBBLE_VALUE = {0, 16, 1, 17};
+
+    /**
+     * Activation row {@code row}'s quantized values for {@link #dot}, into {@code x.lanePairs}: per block and
+     * slot 4t + k, the value nibble k of a lane of run t meets in a row's even lane (h = 0) in the low 16 bits,
+     * and in its odd lane (h = 1) in the high 16 bits.
+     */
+    static void pairs(QuantizedRows x, int row) {
+        int n = x.cols;
+        byte[] q = x.quants;
+        int[] dst = x.lanePairs;
+        for (int b = 0; b < n / 32; b++) {
+            int from = row * n + 32 * b;
+            int to = row * (n / 2) + 16 * b;
+            for (int t = 0; t < 4; t++) {
+                for (int k = 0; k < 4; k++) {
+                    int v = from + 4 * t + NIBBLE_VALUE[k];
+                    dst[to + 4 * t + k] = (q[v] & 0xFFFF) | q[v + 2] << 16;
+                }
+            }
+        }
+    }
+
+    /**
+     * The quad of 64 weight rows at {@code quad} ({@code blocks} blocks per row) times activation row {@code
+     * row} (its {@link #pairs} made), into {@code out[outOff .. outOff + 64)}: the four groups of sixteen rows
+     * side by side, sharing each broadcast activation.
+     */
+    static void dot(MemorySegment packed, long quad, int blocks, QuantizedRows x, int row, float[] out, int outOff) {
+        int[] xp = x.lanePairs;
+        float[] xd = x.scales;
+        short[] sums = x.sums;
+        int xo = row * (x.cols / 2);
+        int so = row * blocks;
+        FloatVector acc0 = FloatVector.zero(F), acc1 = acc0, acc2 = acc0, acc3 = acc0;
+        for (int b = 0; b < blocks; b++) {
+            long b0 = quad + b * BLOCK;
+            int xi = xo + 16 * b;
+            ShortVector s0 = ShortVector.zero(S), s1 = s0, s2 = s0, s3 = s0;
+            for (int t = 0; t < 4; t++) {
+                long r = b0 + RUN * t;
+                ShortVector v0 = ShortVector.fromMemorySegment(S, packed, r, LE);
+                ShortVector v1 = ShortVector.fromMemorySegment(S, packed, r + 64, LE);
+                ShortVector v2 = ShortVector.fromMemorySegment(S, packed, r + 128, LE);
+                ShortVector v3 = ShortVector.fromMemorySegment(S, packed, r + 192, LE);
+                int xt = xi + 4 * t;
+                ShortVector a = IntVector.broadcast(I, xp[xt]).reinterpretAsShorts();
+                s0 = s0.add(v0.and(NIBBLE).mul(a));
+                s1 = s1.add(v1.and(NIBBLE).mul(a));
+                s2 = s2.add(v2.and(NIBBLE).mul(a));
+                s3 = s3.add(v3.and(NIBBLE).mul(a));
+                a = IntVector.broadcast(I, xp[xt + 1]).reinterpretAsShorts();
+                s0 = s0.add(v0.lanewise(VectorOperators.LSHR, SHIFT_4).and(NIBBLE).mul(a));
+                s1 = s1.add(v1.lanewise(VectorOperators.LSHR, SHIFT_4).and(NIBBLE).mul(a));
+                s2 = s2.add(v2.lanewise(VectorOperators.LSHR, SHIFT_4).and(NIBBLE).mul(a));
+                s3 = s3.add(v3.lanewise(VectorOperators.LSHR, SHIFT_4).and(NIBBLE).mul(a));
+                a = IntVector.broadcast(I, xp[xt + 2]).reinterpretAsShorts();
+                s0 = s0.add(v0.lanewise(VectorOperators.LSHR, SHIFT_8).and(NIBBLE).mul(a));
+                s1 = s1.add(v1.lanewise(VectorOperators.LSHR, SHIFT_8).and(NIBBLE).mul(a));
+                s2 = s2.add(v2.lanewise(VectorOperators.LSHR, SHIFT_8).and(NIBBLE).mul(a));
+                s3 = s3.add(v3.lanewise(VectorOperators.LSHR, SHIFT_8).and(NIBBLE).mul(a));
+                a = IntVector.broadcast(I, xp[xt + 3]).reinterpretAsShorts();
+                s0 = s0.add(v0.lanewise(VectorOperators.LSHR, SHIFT_12).mul(a));
+                s1 = s1.add(v1.lanewise(VectorOperators.LSHR, SHIFT_12).mul(a));
+                s2 = s2.add(v2.lanewise(VectorOperators.LSHR, SHIFT_12).mul(a));
+                s3 = s3.add(v3.lanewise(VectorOperators.LSHR, SHIFT_12).mul(a));
+            }
+            // the two 16-bit sums of each row added as 32-bit integers, less 8 times the activations' sum
+            float dx = xd[so + b];
+            int offset = 8 * sums[so + b];
+            long sc = b0 + SCALES;
+            IntVector w;
+            w = s0.reinterpretAsInts();
+            acc0 = ((FloatVector) w.lanewise(VectorOperators.LSHL, SHIFT_16).lanewise(VectorOperators.ASHR, SHIFT_16)
+                    .add(w.lanewise(VectorOperators.ASHR, SHIFT_16)).sub(offset).convert(VectorOperators.I2F, 0))
+                    .fma(FloatVector.fromMemorySegment(F, packed, sc, LE).mul(dx), acc0);
+            w = s1.reinterpretAsInts();
+            acc1 = ((FloatVector) w.lanewise(VectorOperators.LSHL, SHIFT_16).lanewise(VectorOperators.ASHR, SHIFT_16)
+                    .add(w.lanewise(VectorOperators.ASHR, SHIFT_16)).sub(offset).convert(VectorOperators.I2F, 0))
+                    .fma(FloatVector.fromMemorySegment(F, packed, sc + 64, LE).mul(dx), acc1);
+            w = s2.reinterpretAsInts();
+            acc2 = ((FloatVector) w.lanewise(VectorOperators.LSHL, SHIFT_16).lanewise(VectorOperators.ASHR, SHIFT_16)
+                    .add(w.lanewise(VectorOperators.ASHR, SHIFT_16)).sub(offset).convert(VectorOperators.I2F, 0))
+                    .fma(FloatVector.fromMemorySegment(F, packed, sc + 128, LE).mul(dx), acc2);
+            w = s3.reinterpretAsInts();
+            acc3 = ((FloatVector) w.lanewise(VectorOperators.LSHL, SHIFT_16).lanewise(VectorOperators.ASHR, SHIFT_16)
+                    .add(w.lanewise(VectorOperators.ASHR, SHIFT_16)).sub(offset).convert(VectorOperators.I2F, 0))
+                    .fma(FloatVector.fromMemorySegment(F, packed, sc + 192, LE).mul(dx), acc3);
+        }
+        acc0.intoArray(out, outOff);
+        acc1.intoArray(out, outOff + 16);
+        acc2.intoArray(out, outOff + 32);
+        acc3.intoArray(out, outOff + 48);
+    }
+
+    /**
+     * Groups {@code g .. g + groups - 1} (rows 16g ..) of the quad at {@code quad}, {@code n} columns, decoded for
+     * {@link Int16Gemm} as {@link Int16Gemm#decodeGgufRow} decodes a GGUF row: row i (counted from the first
+     * group's first) weights less 8 from {@code dst[o + i * rowInts]}, its scale of block b at {@code ds[so + i +
+     * b * blockScales]}. Block by block, every group of the range, so that a quad decoded whole is read in
+     * address order. Per block and group, the four runs' lanes (one row each) are picked into four vectors of
+     * four rows' sixteen quant bytes (a row per 128-bit lane), whose nibble positions then come out as {@link
+     * Int16Gemm#decodePair}'s do (one loop over the four: written out, the method outgrew C2's inlining and
+     * boxed its vectors).
+     */
+    static void decodeGroups(MemorySegment packed, long quad, int g, int groups, int[] dst, int o, int rowInts,
+                             float[] ds, int so, int blockScales, int n) {
+        int blocks = n / 32;
+        for (int b = 0; b < blocks; b++) {
+            for (int k = 0; k < groups; k++) {
+                long b0 = quad + b * BLOCK + 64L * (g + k);
+                int at = o + 16 * k * rowInts + 16 * b;
+                FloatVector.fromMemorySegment(F, packed, b0 + SCALES, LE).intoArray(ds, so + 16 * k + b * blockScales);
+                IntVector l0 = IntVector.fromMemorySegment(I, packed, b0, LE);
+                IntVector l1 = IntVector.fromMemorySegment(I, packed, b0 + RUN, LE);
+                IntVector l2 = IntVector.fromMemorySegment(I, packed, b0 + 2 * RUN, LE);
+                IntVector l3 = IntVector.fromMemorySegment(I, packed, b0 + 3 * RUN, LE);
+                for (int m = 0; m < 4; m++) {
+                    // rows 4m .. 4m + 3, each its four runs' lanes in one 128-bit lane
+                    IntVector pick = PICK.add(4 * m);
+                    IntVector v = JOIN.selectFrom(pick.selectFrom(l0, l1), pick.selectFrom(l2, l3));
+                    quartet(v, dst, at + 4 * m * rowInts, rowInts);
+                }
+            }
+        }
+    }
+
+    /** Four rows' block (one per 128-bit lane of {@code v}) into rows {@code at}, {@code at + rowInts}, ... */
+    private static void quartet(IntVector v, int[] dst, int at, int rowInts) {
+        IntVector p0 = v.and(0x000F000F).reinterpretAsShorts().sub((short) 8).reinterpretAsInts();
+        IntVector p1 = v.lanewise(VectorOperators.LSHR, 8).and(0x000F000F).reinterpretAsShorts().sub((short) 8)
+                .reinterpretAsInts();
+        IntVector p2 = v.lanewise(VectorOperators.LSHR, 4).and(0x000F000F).reinterpretAsShorts().sub((short) 8)
+                .reinterpretAsInts();
+        IntVector p3 = v.lanewise(VectorOperators.LSHR, 12).and(0x000F000F).reinterpretAsShorts().sub((short) 8)
+                .reinterpretAsInts();
+        // a 4 x 4 transpose of 128-bit lanes: row r's slots 0-3, 4-7, 8-11, 12-15 are lane r of p0..p3
+        IntVector a = LOW_QUARTERS.selectFrom(p0, p1);
+        IntVector b = HIGH_QUARTERS.selectFrom(p0, p1);
+        IntVector c = LOW_QUARTERS.selectFrom(p2, p3);
+        IntVector d = HIGH_QUARTERS.selectFrom(p2, p3);
+        LOW_HALVES.selectFrom(a, c).intoArray(dst, at);
+        HIGH_HALVES.selectFrom(a, c).intoArray(dst, at + rowInts);
+        LOW_HALVES.selectFrom(b, d).intoArray(dst, at + 2 * rowInts);
+        HIGH_HALVES.selectFrom(b, d).intoArray(dst, at + 3 * rowInts);
+    }
+
+    /** Two-vector selections (indices past 15 pick from the second vector). */
+    /** Lane 4r + t: row r of a group's four, from the first (t even) or second (t odd) of two runs. */
+    private static final IntVector PICK = ints(0, 16, 0, 16, 1, 17, 1, 17, 2, 18, 2, 18, 3, 19, 3, 19);
+    /** Lane 4r + t: run t of row r, from the picks of runs 0-1 (t &lt; 2) and 2-3. */
+    private static final IntVector JOIN = ints(0, 1, 18, 19, 4, 5, 22, 23, 8, 9, 26, 27, 12, 13, 30, 31);
+    private static final IntVector LOW_QUARTERS = ints(0, 1, 2, 3, 16, 17, 18, 19, 4, 5, 6, 7, 20, 21, 22, 23);
+    private static final IntVector HIGH_QUARTERS = ints(8, 9, 10, 11, 24, 25, 26, 27, 12, 13, 14, 15, 28, 29, 30, 31);
+    private static final IntVector LOW_HALVES = ints(0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23);
+    private static final IntVector HIGH_HALVES = ints(8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31);
+
+    private static IntVector ints(int... values) {
+        return IntVector.fromArray(I, values, 0);
+    }
+}
