@@ -108,6 +108,13 @@ public interface Kernels {
         throw new UnsupportedOperationException(name() + " has no row-lane kernels");
     }
 
+    /** {@link #dotQ4_0RowLanes} for two generated rows at once (the same bits), into {@code out[outA ..]} and {@code out[outB ..]}. */
+    default void dotQ4_0RowLanes2(MemorySegment packed, long quad, QuantizedRows x, int rowA, int rowB, float[] out,
+                                  int outA, int outB) {
+        dotQ4_0RowLanes(packed, quad, x, rowA, out, outA);
+        dotQ4_0RowLanes(packed, quad, x, rowB, out, outB);
+    }
+
     /**
      * Groups {@code g .. g + groups - 1} (sixteen rows each) of the row-lane quad at {@code quad}, {@code n}
      * columns, decoded as {@link #decodeQ4_0Int16} decodes a GGUF row: row i from {@code dst[o + i * rowInts]},

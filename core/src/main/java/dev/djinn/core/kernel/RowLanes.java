@@ -138,6 +138,141 @@ final class RowLanes {
     }
 
     /**
+     * {@link #dot} for two activation rows at once ({@code rowA} into {@code out[outA ..]}, {@code rowB} into
+     * {@code out[outB ..]}): each load's nibbles pulled apart once for both, and each row's lanes see exactly
+     * {@link #dot}'s operations, so its results are that kernel's bits.
+     */
+    static void dot2(MemorySegment packed, long quad, int blocks, QuantizedRows x, int rowA, int rowB, float[] out,
+                     int outA, int outB) {
+        int[] xp = x.lanePairs;
+        float[] xd = x.scales;
+        short[] sums = x.sums;
+        int xa = rowA * (x.cols / 2), xb = rowB * (x.cols / 2);
+        int sa = rowA * blocks, sb = rowB * blocks;
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0, c0 = a0, c1 = a0, c2 = a0, c3 = a0;
+        for (int b = 0; b < blocks; b++) {
+            long b0 = quad + b * BLOCK;
+            ShortVector s0 = ShortVector.zero(S), s1 = s0, s2 = s0, s3 = s0, t0 = s0, t1 = s0, t2 = s0, t3 = s0;
+            for (int t = 0; t < 4; t++) {
+                long r = b0 + RUN * t;
+                ShortVector v0 = ShortVector.fromMemorySegment(S, packed, r, LE);
+                ShortVector v1 = ShortVector.fromMemorySegment(S, packed, r + 64, LE);
+                ShortVector v2 = ShortVector.fromMemorySegment(S, packed, r + 128, LE);
+                ShortVector v3 = ShortVector.fromMemorySegment(S, packed, r + 192, LE);
+                int slot = 16 * b + 4 * t;
+                ShortVector n0, n1, n2, n3, p, q;
+                n0 = v0.and(NIBBLE);
+                n1 = v1.and(NIBBLE);
+                n2 = v2.and(NIBBLE);
+                n3 = v3.and(NIBBLE);
+                p = IntVector.broadcast(I, xp[xa + slot]).reinterpretAsShorts();
+                s0 = s0.add(n0.mul(p));
+                s1 = s1.add(n1.mul(p));
+                s2 = s2.add(n2.mul(p));
+                s3 = s3.add(n3.mul(p));
+                q = IntVector.broadcast(I, xp[xb + slot]).reinterpretAsShorts();
+                t0 = t0.add(n0.mul(q));
+                t1 = t1.add(n1.mul(q));
+                t2 = t2.add(n2.mul(q));
+                t3 = t3.add(n3.mul(q));
+                n0 = v0.lanewise(VectorOperators.LSHR, SHIFT_4).and(NIBBLE);
+                n1 = v1.lanewise(VectorOperators.LSHR, SHIFT_4).and(NIBBLE);
+                n2 = v2.lanewise(VectorOperators.LSHR, SHIFT_4).and(NIBBLE);
+                n3 = v3.lanewise(VectorOperators.LSHR, SHIFT_4).and(NIBBLE);
+                p = IntVector.broadcast(I, xp[xa + slot + 1]).reinterpretAsShorts();
+                s0 = s0.add(n0.mul(p));
+                s1 = s1.add(n1.mul(p));
+                s2 = s2.add(n2.mul(p));
+                s3 = s3.add(n3.mul(p));
+                q = IntVector.broadcast(I, xp[xb + slot + 1]).reinterpretAsShorts();
+                t0 = t0.add(n0.mul(q));
+                t1 = t1.add(n1.mul(q));
+                t2 = t2.add(n2.mul(q));
+                t3 = t3.add(n3.mul(q));
+                n0 = v0.lanewise(VectorOperators.LSHR, SHIFT_8).and(NIBBLE);
+                n1 = v1.lanewise(VectorOperators.LSHR, SHIFT_8).and(NIBBLE);
+                n2 = v2.lanewise(VectorOperators.LSHR, SHIFT_8).and(NIBBLE);
+                n3 = v3.lanewise(VectorOperators.LSHR, SHIFT_8).and(NIBBLE);
+                p = IntVector.broadcast(I, xp[xa + slot + 2]).reinterpretAsShorts();
+                s0 = s0.add(n0.mul(p));
+                s1 = s1.add(n1.mul(p));
+                s2 = s2.add(n2.mul(p));
+                s3 = s3.add(n3.mul(p));
+                q = IntVector.broadcast(I, xp[xb + slot + 2]).reinterpretAsShorts();
+                t0 = t0.add(n0.mul(q));
+                t1 = t1.add(n1.mul(q));
+                t2 = t2.add(n2.mul(q));
+                t3 = t3.add(n3.mul(q));
+                n0 = v0.lanewise(VectorOperators.LSHR, SHIFT_12);
+                n1 = v1.lanewise(VectorOperators.LSHR, SHIFT_12);
+                n2 = v2.lanewise(VectorOperators.LSHR, SHIFT_12);
+                n3 = v3.lanewise(VectorOperators.LSHR, SHIFT_12);
+                p = IntVector.broadcast(I, xp[xa + slot + 3]).reinterpretAsShorts();
+                s0 = s0.add(n0.mul(p));
+                s1 = s1.add(n1.mul(p));
+                s2 = s2.add(n2.mul(p));
+                s3 = s3.add(n3.mul(p));
+                q = IntVector.broadcast(I, xp[xb + slot + 3]).reinterpretAsShorts();
+                t0 = t0.add(n0.mul(q));
+                t1 = t1.add(n1.mul(q));
+                t2 = t2.add(n2.mul(q));
+                t3 = t3.add(n3.mul(q));
+            }
+            // each row's two 16-bit sums added as 32-bit integers, less 8 times its activations' sum (as in dot)
+            long sc = b0 + SCALES;
+            FloatVector d0 = FloatVector.fromMemorySegment(F, packed, sc, LE);
+            FloatVector d1 = FloatVector.fromMemorySegment(F, packed, sc + 64, LE);
+            FloatVector d2 = FloatVector.fromMemorySegment(F, packed, sc + 128, LE);
+            FloatVector d3 = FloatVector.fromMemorySegment(F, packed, sc + 192, LE);
+            float dx = xd[sa + b];
+            int offset = 8 * sums[sa + b];
+            IntVector w;
+            w = s0.reinterpretAsInts();
+            a0 = ((FloatVector) w.lanewise(VectorOperators.LSHL, SHIFT_16).lanewise(VectorOperators.ASHR, SHIFT_16)
+                    .add(w.lanewise(VectorOperators.ASHR, SHIFT_16)).sub(offset).convert(VectorOperators.I2F, 0))
+                    .fma(d0.mul(dx), a0);
+            w = s1.reinterpretAsInts();
+            a1 = ((FloatVector) w.lanewise(VectorOperators.LSHL, SHIFT_16).lanewise(VectorOperators.ASHR, SHIFT_16)
+                    .add(w.lanewise(VectorOperators.ASHR, SHIFT_16)).sub(offset).convert(VectorOperators.I2F, 0))
+                    .fma(d1.mul(dx), a1);
+            w = s2.reinterpretAsInts();
+            a2 = ((FloatVector) w.lanewise(VectorOperators.LSHL, SHIFT_16).lanewise(VectorOperators.ASHR, SHIFT_16)
+                    .add(w.lanewise(VectorOperators.ASHR, SHIFT_16)).sub(offset).convert(VectorOperators.I2F, 0))
+                    .fma(d2.mul(dx), a2);
+            w = s3.reinterpretAsInts();
+            a3 = ((FloatVector) w.lanewise(VectorOperators.LSHL, SHIFT_16).lanewise(VectorOperators.ASHR, SHIFT_16)
+                    .add(w.lanewise(VectorOperators.ASHR, SHIFT_16)).sub(offset).convert(VectorOperators.I2F, 0))
+                    .fma(d3.mul(dx), a3);
+            dx = xd[sb + b];
+            offset = 8 * sums[sb + b];
+            w = t0.reinterpretAsInts();
+            c0 = ((FloatVector) w.lanewise(VectorOperators.LSHL, SHIFT_16).lanewise(VectorOperators.ASHR, SHIFT_16)
+                    .add(w.lanewise(VectorOperators.ASHR, SHIFT_16)).sub(offset).convert(VectorOperators.I2F, 0))
+                    .fma(d0.mul(dx), c0);
+            w = t1.reinterpretAsInts();
+            c1 = ((FloatVector) w.lanewise(VectorOperators.LSHL, SHIFT_16).lanewise(VectorOperators.ASHR, SHIFT_16)
+                    .add(w.lanewise(VectorOperators.ASHR, SHIFT_16)).sub(offset).convert(VectorOperators.I2F, 0))
+                    .fma(d1.mul(dx), c1);
+            w = t2.reinterpretAsInts();
+            c2 = ((FloatVector) w.lanewise(VectorOperators.LSHL, SHIFT_16).lanewise(VectorOperators.ASHR, SHIFT_16)
+                    .add(w.lanewise(VectorOperators.ASHR, SHIFT_16)).sub(offset).convert(VectorOperators.I2F, 0))
+                    .fma(d2.mul(dx), c2);
+            w = t3.reinterpretAsInts();
+            c3 = ((FloatVector) w.lanewise(VectorOperators.LSHL, SHIFT_16).lanewise(VectorOperators.ASHR, SHIFT_16)
+                    .add(w.lanewise(VectorOperators.ASHR, SHIFT_16)).sub(offset).convert(VectorOperators.I2F, 0))
+                    .fma(d3.mul(dx), c3);
+        }
+        a0.intoArray(out, outA);
+        a1.intoArray(out, outA + 16);
+        a2.intoArray(out, outA + 32);
+        a3.intoArray(out, outA + 48);
+        c0.intoArray(out, outB);
+        c1.intoArray(out, outB + 16);
+        c2.intoArray(out, outB + 32);
+        c3.intoArray(out, outB + 48);
+    }
+
+    /**
      * Groups {@code g .. g + groups - 1} (rows 16g ..) of the quad at {@code quad}, {@code n} columns, decoded for
      * {@link Int16Gemm} as {@link Int16Gemm#decodeGgufRow} decodes a GGUF row: row i (counted from the first
      * group's first) weights less 8 from {@code dst[o + i * rowInts]}, its scale of block b at {@code ds[so + i +

@@ -2658,6 +2658,12 @@ final class VectorKernels extends ScalarKernels {
     }
 
     @Override
+    public void dotQ4_0RowLanes2(MemorySegment packed, long quad, QuantizedRows x, int rowA, int rowB, float[] out,
+                                 int outA, int outB) {
+        RowLanes.dot2(packed, quad, x.cols / 32, x, rowA, rowB, out, outA, outB);
+    }
+
+    @Override
     public void decodeRowLanesInt16(MemorySegment packed, long quad, int g, int groups, int[] dst, int o, int rowInts,
                                     float[] ds, int so, int blockScales, int n) {
         RowLanes.decodeGroups(packed, quad, g, groups, dst, o, rowInts, ds, so, blockScales, n);
