@@ -30,8 +30,6 @@ final class RowLanes {
     private static final long SCALES = PackedBlocks.LANE_SCALES;
     private static final ShortVector NIBBLE = ShortVector.broadcast(S, (short) 0x000F);
     private static final ShortVector SHIFT_4 = ShortVector.broadcast(S, (short) 4);
-    private static final ShortVector SHIFT_8 = ShortVector.broadcast(S, (short) 8);
-    private static final ShortVector SHIFT_12 = ShortVector.broadcast(S, (short) 12);
     private static final IntVector SHIFT_16 = IntVector.broadcast(I, 16);
 
     private RowLanes() {
@@ -87,27 +85,19 @@ final class RowLanes {
                 ShortVector v1 = ShortVector.fromMemorySegment(S, packed, r + 64, LE);
                 ShortVector v2 = ShortVector.fromMemorySegment(S, packed, r + 128, LE);
                 ShortVector v3 = ShortVector.fromMemorySegment(S, packed, r + 192, LE);
-                int xt = xi + 4 * t;
-                ShortVector a = IntVector.broadcast(I, xp[xt]).reinterpretAsShorts();
-                s0 = s0.add(v0.and(NIBBLE).mul(a));
-                s1 = s1.add(v1.and(NIBBLE).mul(a));
-                s2 = s2.add(v2.and(NIBBLE).mul(a));
-                s3 = s3.add(v3.and(NIBBLE).mul(a));
-                a = IntVector.broadcast(I, xp[xt + 1]).reinterpretAsShorts();
-                s0 = s0.add(v0.lanewise(VectorOperators.LSHR, SHIFT_4).and(NIBBLE).mul(a));
-                s1 = s1.add(v1.lanewise(VectorOperators.LSHR, SHIFT_4).and(NIBBLE).mul(a));
-                s2 = s2.add(v2.lanewise(VectorOperators.LSHR, SHIFT_4).and(NIBBLE).mul(a));
-                s3 = s3.add(v3.lanewise(VectorOperators.LSHR, SHIFT_4).and(NIBBLE).mul(a));
-                a = IntVector.broadcast(I, xp[xt + 2]).reinterpretAsShorts();
-                s0 = s0.add(v0.lanewise(VectorOperators.LSHR, SHIFT_8).and(NIBBLE).mul(a));
-                s1 = s1.add(v1.lanewise(VectorOperators.LSHR, SHIFT_8).and(NIBBLE).mul(a));
-                s2 = s2.add(v2.lanewise(VectorOperators.LSHR, SHIFT_8).and(NIBBLE).mul(a));
-                s3 = s3.add(v3.lanewise(VectorOperators.LSHR, SHIFT_8).and(NIBBLE).mul(a));
-                a = IntVector.broadcast(I, xp[xt + 3]).reinterpretAsShorts();
-                s0 = s0.add(v0.lanewise(VectorOperators.LSHR, SHIFT_12).mul(a));
-                s1 = s1.add(v1.lanewise(VectorOperators.LSHR, SHIFT_12).mul(a));
-                s2 = s2.add(v2.lanewise(VectorOperators.LSHR, SHIFT_12).mul(a));
-                s3 = s3.add(v3.lanewise(VectorOperators.LSHR, SHIFT_12).mul(a));
+                // nibble k, then the lanes shifted down by four: a loop small enough that C2 always inlines
+                // every vector operation in it (the four nibbles written out sometimes left some as calls)
+                for (int k = 0; k < 4; k++) {
+                    ShortVector a = IntVector.broadcast(I, xp[xi + 4 * t + k]).reinterpretAsShorts();
+                    s0 = s0.add(v0.and(NIBBLE).mul(a));
+                    s1 = s1.add(v1.and(NIBBLE).mul(a));
+                    s2 = s2.add(v2.and(NIBBLE).mul(a));
+                    s3 = s3.add(v3.and(NIBBLE).mul(a));
+                    v0 = v0.lanewise(VectorOperators.LSHR, SHIFT_4);
+                    v1 = v1.lanewise(VectorOperators.LSHR, SHIFT_4);
+                    v2 = v2.lanewise(VectorOperators.LSHR, SHIFT_4);
+                    v3 = v3.lanewise(VectorOperators.LSHR, SHIFT_4);
+                }
             }
             // the two 16-bit sums of each row added as 32-bit integers, less 8 times the activations' sum
             float dx = xd[so + b];
@@ -159,64 +149,24 @@ final class RowLanes {
                 ShortVector v1 = ShortVector.fromMemorySegment(S, packed, r + 64, LE);
                 ShortVector v2 = ShortVector.fromMemorySegment(S, packed, r + 128, LE);
                 ShortVector v3 = ShortVector.fromMemorySegment(S, packed, r + 192, LE);
-                int slot = 16 * b + 4 * t;
-                ShortVector n0, n1, n2, n3, p, q;
-                n0 = v0.and(NIBBLE);
-                n1 = v1.and(NIBBLE);
-                n2 = v2.and(NIBBLE);
-                n3 = v3.and(NIBBLE);
-                p = IntVector.broadcast(I, xp[xa + slot]).reinterpretAsShorts();
-                s0 = s0.add(n0.mul(p));
-                s1 = s1.add(n1.mul(p));
-                s2 = s2.add(n2.mul(p));
-                s3 = s3.add(n3.mul(p));
-                q = IntVector.broadcast(I, xp[xb + slot]).reinterpretAsShorts();
-                t0 = t0.add(n0.mul(q));
-                t1 = t1.add(n1.mul(q));
-                t2 = t2.add(n2.mul(q));
-                t3 = t3.add(n3.mul(q));
-                n0 = v0.lanewise(VectorOperators.LSHR, SHIFT_4).and(NIBBLE);
-                n1 = v1.lanewise(VectorOperators.LSHR, SHIFT_4).and(NIBBLE);
-                n2 = v2.lanewise(VectorOperators.LSHR, SHIFT_4).and(NIBBLE);
-                n3 = v3.lanewise(VectorOperators.LSHR, SHIFT_4).and(NIBBLE);
-                p = IntVector.broadcast(I, xp[xa + slot + 1]).reinterpretAsShorts();
-                s0 = s0.add(n0.mul(p));
-                s1 = s1.add(n1.mul(p));
-                s2 = s2.add(n2.mul(p));
-                s3 = s3.add(n3.mul(p));
-                q = IntVector.broadcast(I, xp[xb + slot + 1]).reinterpretAsShorts();
-                t0 = t0.add(n0.mul(q));
-                t1 = t1.add(n1.mul(q));
-                t2 = t2.add(n2.mul(q));
-                t3 = t3.add(n3.mul(q));
-                n0 = v0.lanewise(VectorOperators.LSHR, SHIFT_8).and(NIBBLE);
-                n1 = v1.lanewise(VectorOperators.LSHR, SHIFT_8).and(NIBBLE);
-                n2 = v2.lanewise(VectorOperators.LSHR, SHIFT_8).and(NIBBLE);
-                n3 = v3.lanewise(VectorOperators.LSHR, SHIFT_8).and(NIBBLE);
-                p = IntVector.broadcast(I, xp[xa + slot + 2]).reinterpretAsShorts();
-                s0 = s0.add(n0.mul(p));
-                s1 = s1.add(n1.mul(p));
-                s2 = s2.add(n2.mul(p));
-                s3 = s3.add(n3.mul(p));
-                q = IntVector.broadcast(I, xp[xb + slot + 2]).reinterpretAsShorts();
-                t0 = t0.add(n0.mul(q));
-                t1 = t1.add(n1.mul(q));
-                t2 = t2.add(n2.mul(q));
-                t3 = t3.add(n3.mul(q));
-                n0 = v0.lanewise(VectorOperators.LSHR, SHIFT_12);
-                n1 = v1.lanewise(VectorOperators.LSHR, SHIFT_12);
-                n2 = v2.lanewise(VectorOperators.LSHR, SHIFT_12);
-                n3 = v3.lanewise(VectorOperators.LSHR, SHIFT_12);
-                p = IntVector.broadcast(I, xp[xa + slot + 3]).reinterpretAsShorts();
-                s0 = s0.add(n0.mul(p));
-                s1 = s1.add(n1.mul(p));
-                s2 = s2.add(n2.mul(p));
-                s3 = s3.add(n3.mul(p));
-                q = IntVector.broadcast(I, xp[xb + slot + 3]).reinterpretAsShorts();
-                t0 = t0.add(n0.mul(q));
-                t1 = t1.add(n1.mul(q));
-                t2 = t2.add(n2.mul(q));
-                t3 = t3.add(n3.mul(q));
+                for (int k = 0; k < 4; k++) {
+                    int slot = 16 * b + 4 * t + k;
+                    ShortVector n0 = v0.and(NIBBLE), n1 = v1.and(NIBBLE), n2 = v2.and(NIBBLE), n3 = v3.and(NIBBLE);
+                    ShortVector p = IntVector.broadcast(I, xp[xa + slot]).reinterpretAsShorts();
+                    s0 = s0.add(n0.mul(p));
+                    s1 = s1.add(n1.mul(p));
+                    s2 = s2.add(n2.mul(p));
+                    s3 = s3.add(n3.mul(p));
+                    ShortVector q = IntVector.broadcast(I, xp[xb + slot]).reinterpretAsShorts();
+                    t0 = t0.add(n0.mul(q));
+                    t1 = t1.add(n1.mul(q));
+                    t2 = t2.add(n2.mul(q));
+                    t3 = t3.add(n3.mul(q));
+                    v0 = v0.lanewise(VectorOperators.LSHR, SHIFT_4);
+                    v1 = v1.lanewise(VectorOperators.LSHR, SHIFT_4);
+                    v2 = v2.lanewise(VectorOperators.LSHR, SHIFT_4);
+                    v3 = v3.lanewise(VectorOperators.LSHR, SHIFT_4);
+                }
             }
             // each row's two 16-bit sums added as 32-bit integers, less 8 times its activations' sum (as in dot)
             long sc = b0 + SCALES;
