@@ -807,9 +807,10 @@ public final class MatMul {
     private void laneInt16Rows(Tensor w, float[] out, int stride, int from, int to) {
         QuantizedRows x = jobInput;
         int cols = x.cols;
-        // tiles of whole groups (a quad where it fits), mostly six-row tiles of the kernel: 128-256 KiB, in L2
-        // with a panel
-        int tileRows = cols <= 2048 ? 64 : cols <= 4096 ? 32 : 16;
+        // tiles of whole groups (a quad where it fits), 128-264 KiB, in L2 with a panel; past 4096 columns, where
+        // a panel alone nearly fills L2, three groups: 48 rows are whole six-row tiles of the kernel, where 16
+        // left a quarter to the two-row one, which reads the panel for two rows (8B pp512 36.6 -> 37.1-38.5 t/s)
+        int tileRows = cols <= 2048 ? 64 : cols <= 4096 ? 32 : 48;
         // rows a cache line more than their length apart: the sixteen rows a group decode writes at once would
         // otherwise fall in one set of L1 (4 KiB apart at 2048 columns) and evict each other
         int rowInts = cols / 2 + 16;

@@ -40,6 +40,9 @@ import java.lang.foreign.ValueLayout;
  *
  * <p>Only whole groups are packed: rows past the last multiple of four stay in the GGUF layout, and Q4_0/Q8_0
  * matrices whose rows are not whole pairs of blocks (a multiple of 64 values) are not packed.
+ *
+ * <p>Where the kernels keep every Q4_0 row in ggml's per-block arithmetic (512 bits), Q4_0 takes the row-lane
+ * layout of {@link #packRowLanes} instead.
  */
 public final class PackedBlocks {
     static final int GROUP_ROWS = 4;

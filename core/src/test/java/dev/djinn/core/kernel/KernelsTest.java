@@ -434,7 +434,7 @@ class KernelsTest {
     @Test
     void q4_0RowLanesGiveEveryRowGgmlArithmeticWhateverItsBatch() {
         org.junit.jupiter.api.Assumptions.assumeTrue(kernels.q4_0RowLanes());
-        for (int n : new int[] {64, 2048, 32 * 33}) {
+        for (int n : new int[] {64, 2048, 32 * 33, 32 * 129}) { // 32 * 129: 48-row tiles
             int rows = 153; // two quads, then 25 rows in the GGUF layout (an odd last one)
             dev.djinn.core.tensor.Tensor t = randomMatrix(GgmlType.Q4_0, n, rows);
             t.data().set(I16, 18, (short) 0x0001); // a subnormal scale
