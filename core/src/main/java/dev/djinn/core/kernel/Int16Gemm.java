@@ -150,11 +150,11 @@ final class Int16Gemm {
         }
     }
 
-    /** Two-vector selections of 128-bit lanes (indices past 15 pick from the second vector). */
-    private static final IntVector LOW_QUARTERS = ints(0, 1, 2, 3, 16, 17, 18, 19, 4, 5, 6, 7, 20, 21, 22, 23);
-    private static final IntVector HIGH_QUARTERS = ints(8, 9, 10, 11, 24, 25, 26, 27, 12, 13, 14, 15, 28, 29, 30, 31);
-    private static final IntVector LOW_HALVES = ints(0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23);
-    private static final IntVector HIGH_HALVES = ints(8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31);
+    /** Two-vector selections of 128-bit lanes (indices past 15 pick from the second vector; RowLanes too). */
+    static final IntVector LOW_QUARTERS = ints(0, 1, 2, 3, 16, 17, 18, 19, 4, 5, 6, 7, 20, 21, 22, 23);
+    static final IntVector HIGH_QUARTERS = ints(8, 9, 10, 11, 24, 25, 26, 27, 12, 13, 14, 15, 28, 29, 30, 31);
+    static final IntVector LOW_HALVES = ints(0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23);
+    static final IntVector HIGH_HALVES = ints(8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31);
 
     private static IntVector ints(int... values) {
         return IntVector.fromArray(I, values, 0);

@@ -264,14 +264,14 @@ final class RowLanes {
         IntVector p3 = v.lanewise(VectorOperators.LSHR, 12).and(0x000F000F).reinterpretAsShorts().sub((short) 8)
                 .reinterpretAsInts();
         // a 4 x 4 transpose of 128-bit lanes: row r's slots 0-3, 4-7, 8-11, 12-15 are lane r of p0..p3
-        IntVector a = LOW_QUARTERS.selectFrom(p0, p1);
-        IntVector b = HIGH_QUARTERS.selectFrom(p0, p1);
-        IntVector c = LOW_QUARTERS.selectFrom(p2, p3);
-        IntVector d = HIGH_QUARTERS.selectFrom(p2, p3);
-        LOW_HALVES.selectFrom(a, c).intoArray(dst, at);
-        HIGH_HALVES.selectFrom(a, c).intoArray(dst, at + rowInts);
-        LOW_HALVES.selectFrom(b, d).intoArray(dst, at + 2 * rowInts);
-        HIGH_HALVES.selectFrom(b, d).intoArray(dst, at + 3 * rowInts);
+        IntVector a = Int16Gemm.LOW_QUARTERS.selectFrom(p0, p1);
+        IntVector b = Int16Gemm.HIGH_QUARTERS.selectFrom(p0, p1);
+        IntVector c = Int16Gemm.LOW_QUARTERS.selectFrom(p2, p3);
+        IntVector d = Int16Gemm.HIGH_QUARTERS.selectFrom(p2, p3);
+        Int16Gemm.LOW_HALVES.selectFrom(a, c).intoArray(dst, at);
+        Int16Gemm.HIGH_HALVES.selectFrom(a, c).intoArray(dst, at + rowInts);
+        Int16Gemm.LOW_HALVES.selectFrom(b, d).intoArray(dst, at + 2 * rowInts);
+        Int16Gemm.HIGH_HALVES.selectFrom(b, d).intoArray(dst, at + 3 * rowInts);
     }
 
     /** Two-vector selections (indices past 15 pick from the second vector). */
@@ -279,10 +279,6 @@ final class RowLanes {
     private static final IntVector PICK = ints(0, 16, 0, 16, 1, 17, 1, 17, 2, 18, 2, 18, 3, 19, 3, 19);
     /** Lane 4r + t: run t of row r, from the picks of runs 0-1 (t &lt; 2) and 2-3. */
     private static final IntVector JOIN = ints(0, 1, 18, 19, 4, 5, 22, 23, 8, 9, 26, 27, 12, 13, 30, 31);
-    private static final IntVector LOW_QUARTERS = ints(0, 1, 2, 3, 16, 17, 18, 19, 4, 5, 6, 7, 20, 21, 22, 23);
-    private static final IntVector HIGH_QUARTERS = ints(8, 9, 10, 11, 24, 25, 26, 27, 12, 13, 14, 15, 28, 29, 30, 31);
-    private static final IntVector LOW_HALVES = ints(0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23);
-    private static final IntVector HIGH_HALVES = ints(8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31);
 
     private static IntVector ints(int... values) {
         return IntVector.fromArray(I, values, 0);

@@ -80,16 +80,20 @@ public class ScalarKernels implements Kernels {
         float sum = 0f;
         for (int b = 0; b < blocks; b++) {
             long blk = wOff + 18L * b;
-            int q = xqOff + 32 * b;
-            int isum = 0;
-            for (int i = 0; i < 16; i++) {
-                int packed = w.get(I8, blk + 2 + i);
-                isum += ((packed & 0x0F) - 8) * xq[q + i];
-                isum += (((packed >> 4) & 0x0F) - 8) * xq[q + 16 + i];
-            }
-            sum += isum * (f16(w, blk) * xd[xdOff + b]);
+            sum += blockDotQ4_0(w, blk, xq, xqOff + 32 * b) * (f16(w, blk) * xd[xdOff + b]);
         }
         return sum;
+    }
+
+    /** The exact integer dot product of the Q4_0 block at {@code blk} (q - 8) and 32 int8 activations from {@code q}. */
+    private static int blockDotQ4_0(MemorySegment w, long blk, byte[] xq, int q) {
+        int isum = 0;
+        for (int i = 0; i < 16; i++) {
+            int packed = w.get(I8, blk + 2 + i);
+            isum += ((packed & 0x0F) - 8) * xq[q + i];
+            isum += (((packed >> 4) & 0x0F) - 8) * xq[q + 16 + i];
+        }
+        return isum;
     }
 
     /**
@@ -104,14 +108,8 @@ public class ScalarKernels implements Kernels {
         float sum = 0f;
         for (int b = 0; b < blocks; b++) {
             long blk = wOff + 18L * b;
-            int q = xqOff + 32 * b;
-            int isum = 0;
-            for (int i = 0; i < 16; i++) {
-                int packed = w.get(I8, blk + 2 + i);
-                isum += ((packed & 0x0F) - 8) * xq[q + i];
-                isum += (((packed >> 4) & 0x0F) - 8) * xq[q + 16 + i];
-            }
-            sum = Math.fma((float) isum, x.scales[row * blocks + b] * f16(w, blk), sum);
+            sum = Math.fma((float) blockDotQ4_0(w, blk, xq, xqOff + 32 * b), x.scales[row * blocks + b] * f16(w, blk),
+                    sum);
         }
         return sum;
     }
