@@ -132,29 +132,39 @@ final class Int16Gemm {
             ds[so + rowScales + 2 * p] = packed.get(F32, run + 8);
             ds[so + rowScales + 2 * p + 1] = packed.get(F32, run + 12);
             IntVector v = IntVector.fromMemorySegment(I, packed, run + PackedBlocks.SCALE_BYTES, ByteOrder.LITTLE_ENDIAN);
-            IntVector p0 = v.and(0x000F000F).reinterpretAsShorts().sub((short) 8).reinterpretAsInts();
-            IntVector p1 = v.lanewise(VectorOperators.LSHR, 8).and(0x000F000F).reinterpretAsShorts().sub((short) 8)
-                    .reinterpretAsInts();
-            IntVector p2 = v.lanewise(VectorOperators.LSHR, 4).and(0x000F000F).reinterpretAsShorts().sub((short) 8)
-                    .reinterpretAsInts();
-            IntVector p3 = v.lanewise(VectorOperators.LSHR, 12).and(0x000F000F).reinterpretAsShorts().sub((short) 8)
-                    .reinterpretAsInts();
-            IntVector a = LOW_QUARTERS.selectFrom(p0, p1);
-            IntVector b = HIGH_QUARTERS.selectFrom(p0, p1);
-            IntVector c = LOW_QUARTERS.selectFrom(p2, p3);
-            IntVector d = HIGH_QUARTERS.selectFrom(p2, p3);
-            LOW_HALVES.selectFrom(a, c).intoArray(dst, o + 32 * p);
-            HIGH_HALVES.selectFrom(a, c).intoArray(dst, o + 32 * p + 16);
-            LOW_HALVES.selectFrom(b, d).intoArray(dst, o + rowInts + 32 * p);
-            HIGH_HALVES.selectFrom(b, d).intoArray(dst, o + rowInts + 32 * p + 16);
+            blocks(v, dst, o + 32 * p, o + 32 * p + 16, o + rowInts + 32 * p, o + rowInts + 32 * p + 16);
         }
     }
 
-    /** Two-vector selections of 128-bit lanes (indices past 15 pick from the second vector; RowLanes too). */
-    static final IntVector LOW_QUARTERS = ints(0, 1, 2, 3, 16, 17, 18, 19, 4, 5, 6, 7, 20, 21, 22, 23);
-    static final IntVector HIGH_QUARTERS = ints(8, 9, 10, 11, 24, 25, 26, 27, 12, 13, 14, 15, 28, 29, 30, 31);
-    static final IntVector LOW_HALVES = ints(0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23);
-    static final IntVector HIGH_HALVES = ints(8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31);
+    /**
+     * Four Q4_0 blocks' quant bytes, one per 128-bit lane of {@code v} (GGUF order), as 16-bit weights less 8
+     * two to an int in {@link #lowValue}'s order: lane r's block to {@code dst[at_r ..]}. The four nibble
+     * positions come out a block per 128-bit lane and go back to a block per vector by a 4 x 4 transpose of
+     * 128-bit lanes (for {@link #decodePair} and the row-lane decode; inlined by bin/jit-directives).
+     */
+    static void blocks(IntVector v, int[] dst, int at0, int at1, int at2, int at3) {
+        IntVector p0 = v.and(0x000F000F).reinterpretAsShorts().sub((short) 8).reinterpretAsInts();
+        IntVector p1 = v.lanewise(VectorOperators.LSHR, 8).and(0x000F000F).reinterpretAsShorts().sub((short) 8)
+                .reinterpretAsInts();
+        IntVector p2 = v.lanewise(VectorOperators.LSHR, 4).and(0x000F000F).reinterpretAsShorts().sub((short) 8)
+                .reinterpretAsInts();
+        IntVector p3 = v.lanewise(VectorOperators.LSHR, 12).and(0x000F000F).reinterpretAsShorts().sub((short) 8)
+                .reinterpretAsInts();
+        IntVector a = LOW_QUARTERS.selectFrom(p0, p1);
+        IntVector b = HIGH_QUARTERS.selectFrom(p0, p1);
+        IntVector c = LOW_QUARTERS.selectFrom(p2, p3);
+        IntVector d = HIGH_QUARTERS.selectFrom(p2, p3);
+        LOW_HALVES.selectFrom(a, c).intoArray(dst, at0);
+        HIGH_HALVES.selectFrom(a, c).intoArray(dst, at1);
+        LOW_HALVES.selectFrom(b, d).intoArray(dst, at2);
+        HIGH_HALVES.selectFrom(b, d).intoArray(dst, at3);
+    }
+
+    /** Two-vector selections of 128-bit lanes (indices past 15 pick from the second vector). */
+    private static final IntVector LOW_QUARTERS = ints(0, 1, 2, 3, 16, 17, 18, 19, 4, 5, 6, 7, 20, 21, 22, 23);
+    private static final IntVector HIGH_QUARTERS = ints(8, 9, 10, 11, 24, 25, 26, 27, 12, 13, 14, 15, 28, 29, 30, 31);
+    private static final IntVector LOW_HALVES = ints(0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23);
+    private static final IntVector HIGH_HALVES = ints(8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31);
 
     private static IntVector ints(int... values) {
         return IntVector.fromArray(I, values, 0);

@@ -743,39 +743,32 @@ public final class MatMul {
         int end = Math.min(to, PackedBlocks.laneRows(w));
         long quadBytes = PackedBlocks.quadBytes(w);
         int r = from;
-        if (r % quadRows != 0 && r < end) {
-            // a chunk starting inside a quad (a weight of the job with rows not whole quads before this one)
-            int q = r / quadRows;
-            int stop = Math.min(end, (q + 1) * quadRows);
-            float[] scratch = laneScratch();
-            for (int i = 0; i < x.dotCount; i++) {
-                int b = dots[i];
-                kernels.dotQ4_0RowLanes(w.packed(), q * quadBytes, x, b, scratch, 0);
-                System.arraycopy(scratch, r - q * quadRows, out, b * stride + r, stop - r);
+        while (r < end) {
+            int start = r / quadRows * quadRows;
+            int stop = Math.min(end, start + quadRows);
+            long quad = (start / quadRows) * quadBytes;
+            if (r == start && stop == start + quadRows) {
+                int i = 0;
+                // two generated rows a pass: each load's nibbles pulled apart once for both
+                for (; i + 1 < x.dotCount; i += 2) {
+                    int a = dots[i], b = dots[i + 1];
+                    kernels.dotQ4_0RowLanes2(w.packed(), quad, x, a, b, out, a * stride + r, b * stride + r);
+                }
+                if (i < x.dotCount) {
+                    int b = dots[i];
+                    kernels.dotQ4_0RowLanes(w.packed(), quad, x, b, out, b * stride + r);
+                }
+            } else {
+                // part of a quad (a chunk starting or ending inside one: a weight of the job before this one
+                // with rows not whole quads): the whole quad into scratch
+                float[] scratch = laneScratch();
+                for (int i = 0; i < x.dotCount; i++) {
+                    int b = dots[i];
+                    kernels.dotQ4_0RowLanes(w.packed(), quad, x, b, scratch, 0);
+                    System.arraycopy(scratch, r - start, out, b * stride + r, stop - r);
+                }
             }
             r = stop;
-        }
-        for (; r + quadRows <= end; r += quadRows) {
-            long quad = (r / quadRows) * quadBytes;
-            int i = 0;
-            // two generated rows a pass: each load's nibbles pulled apart once for both
-            for (; i + 1 < x.dotCount; i += 2) {
-                int a = dots[i], b = dots[i + 1];
-                kernels.dotQ4_0RowLanes2(w.packed(), quad, x, a, b, out, a * stride + r, b * stride + r);
-            }
-            if (i < x.dotCount) {
-                int b = dots[i];
-                kernels.dotQ4_0RowLanes(w.packed(), quad, x, b, out, b * stride + r);
-            }
-        }
-        if (r < end) {
-            float[] scratch = laneScratch();
-            for (int i = 0; i < x.dotCount; i++) {
-                int b = dots[i];
-                kernels.dotQ4_0RowLanes(w.packed(), (r / quadRows) * quadBytes, x, b, scratch, 0);
-                System.arraycopy(scratch, 0, out, b * stride + r, end - r);
-            }
-            r = end;
         }
         for (; r < to; r++) {
             for (int i = 0; i < x.dotCount; i++) {

@@ -248,36 +248,17 @@ final class RowLanes {
                     // rows 4m .. 4m + 3, each its four runs' lanes in one 128-bit lane
                     IntVector pick = PICK.add(4 * m);
                     IntVector v = JOIN.selectFrom(pick.selectFrom(l0, l1), pick.selectFrom(l2, l3));
-                    quartet(v, dst, at + 4 * m * rowInts, rowInts);
+                    int row = at + 4 * m * rowInts;
+                    Int16Gemm.blocks(v, dst, row, row + rowInts, row + 2 * rowInts, row + 3 * rowInts);
                 }
             }
         }
     }
 
-    /** Four rows' block (one per 128-bit lane of {@code v}) into rows {@code at}, {@code at + rowInts}, ... */
-    private static void quartet(IntVector v, int[] dst, int at, int rowInts) {
-        IntVector p0 = v.and(0x000F000F).reinterpretAsShorts().sub((short) 8).reinterpretAsInts();
-        IntVector p1 = v.lanewise(VectorOperators.LSHR, 8).and(0x000F000F).reinterpretAsShorts().sub((short) 8)
-                .reinterpretAsInts();
-        IntVector p2 = v.lanewise(VectorOperators.LSHR, 4).and(0x000F000F).reinterpretAsShorts().sub((short) 8)
-                .reinterpretAsInts();
-        IntVector p3 = v.lanewise(VectorOperators.LSHR, 12).and(0x000F000F).reinterpretAsShorts().sub((short) 8)
-                .reinterpretAsInts();
-        // a 4 x 4 transpose of 128-bit lanes: row r's slots 0-3, 4-7, 8-11, 12-15 are lane r of p0..p3
-        IntVector a = Int16Gemm.LOW_QUARTERS.selectFrom(p0, p1);
-        IntVector b = Int16Gemm.HIGH_QUARTERS.selectFrom(p0, p1);
-        IntVector c = Int16Gemm.LOW_QUARTERS.selectFrom(p2, p3);
-        IntVector d = Int16Gemm.HIGH_QUARTERS.selectFrom(p2, p3);
-        Int16Gemm.LOW_HALVES.selectFrom(a, c).intoArray(dst, at);
-        Int16Gemm.HIGH_HALVES.selectFrom(a, c).intoArray(dst, at + rowInts);
-        Int16Gemm.LOW_HALVES.selectFrom(b, d).intoArray(dst, at + 2 * rowInts);
-        Int16Gemm.HIGH_HALVES.selectFrom(b, d).intoArray(dst, at + 3 * rowInts);
-    }
-
-    /** Two-vector selections (indices past 15 pick from the second vector). */
-    /** Lane 4r + t: row r of a group's four, from the first (t even) or second (t odd) of two runs. */
+    // two-vector selections (indices past 15 pick from the second vector); PICK lane 4r + t: row r of a group's
+    // four, from the first (t even) or second (t odd) of two runs
     private static final IntVector PICK = ints(0, 16, 0, 16, 1, 17, 1, 17, 2, 18, 2, 18, 3, 19, 3, 19);
-    /** Lane 4r + t: run t of row r, from the picks of runs 0-1 (t &lt; 2) and 2-3. */
+    // JOIN lane 4r + t: run t of row r, from the picks of runs 0-1 (t < 2) and 2-3
     private static final IntVector JOIN = ints(0, 1, 18, 19, 4, 5, 22, 23, 8, 9, 26, 27, 12, 13, 30, 31);
 
     private static IntVector ints(int... values) {

@@ -398,25 +398,12 @@ class KernelsTest {
                 float[] fewOut = new float[3 * rows];
                 mm.multiply(t, few, fewOut, rows);
                 assertThat(fewOut).containsExactly(java.util.Arrays.copyOf(unpacked, 3 * rows));
-                int blocks = n / 32;
                 for (int b = 0; b < prompt.length; b++) {
                     if (!prompt[b]) {
                         continue;
                     }
                     for (int r = 0; r < rows; r++) {
-                        float sum = 0f;
-                        long row = r * t.rowBytes();
-                        for (int k = 0; k < blocks; k++) {
-                            long block = row + 18L * k;
-                            float dw = Float.float16ToFloat(t.data().get(I16, block));
-                            int dot = 0;
-                            for (int i = 0; i < 16; i++) {
-                                int v = t.data().get(ValueLayout.JAVA_BYTE, block + 2 + i) & 0xFF;
-                                dot += ((v & 0xF) - 8) * in.quants[b * n + 32 * k + i];
-                                dot += ((v >> 4) - 8) * in.quants[b * n + 32 * k + 16 + i];
-                            }
-                            sum = Math.fma((float) dot, dw * in.scales[b * blocks + k], sum);
-                        }
+                        float sum = q4_0Fused(t, r, in, b);
                         assertThat(unpacked[b * rows + r]).as("n=%d token %d row %d", n, b, r).isEqualTo(sum);
                         assertThat(packedOut[b * rows + r]).as("packed n=%d token %d row %d", n, b, r).isEqualTo(sum);
                     }
