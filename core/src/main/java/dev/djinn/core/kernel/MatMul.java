@@ -82,6 +82,9 @@ public final class MatMul {
             out.kPairsWide = new short[out.cols * out.capacity];
             out.kWideRunPairs = new short[out.cols * out.capacity];
         }
+        // with row-lane Q4_0 weights a generated row needs only its quants, scales, sums and lane pairs: the
+        // other kernels' arrangements wait for a multiply that needs them (ensureDotExtras)
+        out.dotExtrasReady = !(format == ActivationFormat.Q8_0 && kernels.q4_0RowLanes());
         prepFormat = format;
         prepX = x;
         prepPrompt = prompt;
@@ -101,6 +104,57 @@ public final class MatMul {
         out.dotFloatCount = 0;
         out.q4_0FloatsReady = false;
         out.q8_0FloatsReady = false;
+        prepOut = null;
+        if (out.dotExtrasReady) {
+            batchedDotExtras(out);
+        }
+    }
+
+    /**
+     * The generated rows' arrangements that {@link #prepare} left for later ({@link QuantizedRows#dotExtrasReady}),
+     * made now: before a multiply with weights other than row-lane Q4_0 ones, or a lone {@link #dotRow}.
+     */
+    private void ensureDotExtras(QuantizedRows x) {
+        if (x.dotExtrasReady) {
+            return;
+        }
+        x.dotExtrasReady = true;
+        if (x.dotCount > 0) {
+            prepOut = x;
+            if (x.dotCount > 1) {
+                pool.parallelFor(x.dotCount, 1, dotExtrasTask);
+            } else {
+                dotExtrasRows(0, 1);
+            }
+            prepOut = null;
+        }
+        batchedDotExtras(x);
+    }
+
+    private final ComputePool.RangeTask dotExtrasTask = this::dotExtrasRows;
+
+    private void dotExtrasRows(int from, int to) {
+        QuantizedRows out = prepOut;
+        for (int i = from; i < to; i++) {
+            rowExtras(out, out.dotRows[i], out.cols);
+        }
+    }
+
+    /** Generated row {@code r}'s arrangements for the row-pair Q4_0 and Q8_0 kernels (Q8_0 format). */
+    private static void rowExtras(QuantizedRows out, int r, int n) {
+        int off = r * n;
+        widen(out, off, n);
+        pairUp(out, off, n);
+        laneSums(out, r, n);
+        pairScales(out, r, n);
+        if (out.pairShortsTwice != null) {
+            twice(out, r, n);
+        }
+    }
+
+    /** The batched generated-row kernels' preparations (Q8_0 format): their scales, and the GEMM dots' rows. */
+    private void batchedDotExtras(QuantizedRows out) {
+        ActivationFormat format = out.format;
         int group = kernels.generatedGemmTokens();
         if (format == ActivationFormat.Q8_0 && group > 0 && out.cols % 64 == 0) {
             // whole groups, and a last part group when it is big enough to beat the int8 kernels
@@ -118,7 +172,6 @@ public final class MatMul {
                 }
             }
         }
-        prepOut = null;
         if (format == ActivationFormat.Q8_0 && out.dotCount >= MIN_GEMM_DOTS) {
             for (int i = 0; i < out.dotCount; i++) {
                 kernels.prepareGemmDots(out, out.dotRows[i]);
@@ -293,13 +346,9 @@ public final class MatMul {
                         // prompt rows: their floats (for the float GEMM) or 16-bit panels when a multiply needs
                         // them (see preparePanels)
                     } else {
-                        widen(out, off, n);
-                        pairUp(out, off, n);
                         blockSums(out, r, n);
-                        laneSums(out, r, n);
-                        pairScales(out, r, n);
-                        if (out.pairShortsTwice != null) {
-                            twice(out, r, n);
+                        if (out.dotExtrasReady) {
+                            rowExtras(out, r, n);
                         }
                         if (out.lanePairs != null) {
                             kernels.prepareRowLanes(out, r);
@@ -525,8 +574,13 @@ public final class MatMul {
         }
         jobRowStart[ws.length] = total;
         boolean lanes = false;
+        boolean otherKernels = false;
         for (Tensor w : ws) {
             lanes |= w.rowLanes();
+            otherKernels |= !w.rowLanes();
+        }
+        if (otherKernels) {
+            ensureDotExtras(x);
         }
         if (x.dotFloatCount > 0) {
             prepareGeneratedFloats(ws, x);
@@ -1158,6 +1212,7 @@ public final class MatMul {
 
     /** One weight row times one prepared activation row. */
     public float dotRow(Tensor w, int row, QuantizedRows x, int b) {
+        ensureDotExtras(x);
         MemorySegment seg = w.data();
         long off = w.rowBytes() * row;
         int n = x.cols;

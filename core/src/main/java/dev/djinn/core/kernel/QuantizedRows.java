@@ -89,6 +89,13 @@ public final class QuantizedRows {
      */
     int[] panel16Rows;
     int panel16Count;
+    /**
+     * Whether the generated rows' arrangements for the row-pair and batched Q4_0/Q8_0 kernels ({@link #wide},
+     * {@link #pairs}, {@link #laneSums}, {@link #pairDx}, the doubled arrays, {@link #dotFloatScales}) are made:
+     * with the conversion, or (when row-lane Q4_0 weights need none of them) by the first multiply whose
+     * weights do.
+     */
+    boolean dotExtrasReady;
     /** Generated rows for {@link Kernels#dotQ4_0RowLanes} (Q8_0 format), made with the conversion. */
     int[] lanePairs;
     /** Whether the Q8_0 prompt rows' floats ({@link Kernels#prepareFloatGemm}, in {@link #values}) are made. */

@@ -431,12 +431,13 @@ class KernelsTest {
                 MatMul mm = new MatMul(kernels, pool);
                 dev.djinn.core.tensor.Tensor lanes = t.withRowLanes(PackedBlocks.packRowLanes(t, pool, false));
                 dev.djinn.core.tensor.Tensor lanesU = u.withRowLanes(PackedBlocks.packRowLanes(u, pool, false));
-                boolean[][] steps = {new boolean[1], new boolean[3], new boolean[40], new boolean[40], new boolean[64]};
+                boolean[][] steps = {new boolean[1], new boolean[3], new boolean[19], new boolean[40], new boolean[40],
+                        new boolean[64]};
                 for (int i = 0; i < 40; i++) {
-                    steps[2][i] = i % 4 != 1; // 30 prompt rows and 10 generated ones (one by one)
-                    steps[3][i] = true;
+                    steps[3][i] = i % 4 != 1; // 30 prompt rows and 10 generated ones (two by two)
+                    steps[4][i] = true;
                 }
-                steps[4][5] = steps[4][17] = steps[4][40] = true; // 61 generated rows: in the panels with the prompt's
+                steps[5][5] = steps[5][17] = steps[5][40] = true; // 61 generated rows: in the panels with the prompt's
                 for (boolean[] prompt : steps) {
                     int batch = prompt.length;
                     QuantizedRows in = new QuantizedRows(n, batch);
