@@ -87,7 +87,7 @@ final class RowLanes {
                 ShortVector v3 = ShortVector.fromMemorySegment(S, packed, r + 192, LE);
                 // nibble k, then the lanes shifted down by four: a loop small enough that C2 always inlines
                 // every vector operation in it (the four nibbles written out sometimes left some as calls)
-                for (int k = 0; k < 4; k++) {
+                for (int k = 0; k < 3; k++) {
                     ShortVector a = IntVector.broadcast(I, xp[xi + 4 * t + k]).reinterpretAsShorts();
                     s0 = s0.add(v0.and(NIBBLE).mul(a));
                     s1 = s1.add(v1.and(NIBBLE).mul(a));
@@ -98,6 +98,12 @@ final class RowLanes {
                     v2 = v2.lanewise(VectorOperators.LSHR, SHIFT_4);
                     v3 = v3.lanewise(VectorOperators.LSHR, SHIFT_4);
                 }
+                // the top nibble, shifted down three times, needs no mask
+                ShortVector a = IntVector.broadcast(I, xp[xi + 4 * t + 3]).reinterpretAsShorts();
+                s0 = s0.add(v0.mul(a));
+                s1 = s1.add(v1.mul(a));
+                s2 = s2.add(v2.mul(a));
+                s3 = s3.add(v3.mul(a));
             }
             // the two 16-bit sums of each row added as 32-bit integers, less 8 times the activations' sum
             float dx = xd[so + b];
