@@ -1,9 +1,11 @@
 package dev.djinn.core.kernel;
 
+import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
@@ -51,16 +53,26 @@ final class RowLanes {
         int n = x.cols;
         byte[] q = x.quants;
         int[] dst = x.lanePairs;
+        // per block: its 32 values widened to 16 bits, then picked into slot order (value, value + 2)
         for (int b = 0; b < n / 32; b++) {
-            int from = row * n + 32 * b;
-            int to = row * (n / 2) + 16 * b;
-            for (int t = 0; t < 4; t++) {
-                for (int k = 0; k < 4; k++) {
-                    int v = from + 4 * t + NIBBLE_VALUE[k];
-                    dst[to + 4 * t + k] = (q[v] & 0xFFFF) | q[v + 2] << 16;
-                }
-            }
+            ((ShortVector) ByteVector.fromArray(B256, q, row * n + 32 * b).convertShape(VectorOperators.B2S, S, 0))
+                    .rearrange(PAIR_ORDER).reinterpretAsInts().intoArray(dst, row * (n / 2) + 16 * b);
         }
+    }
+
+    private static final VectorSpecies<Byte> B256 = ByteVector.SPECIES_256;
+
+    /** Short lane 2s + h of a block's slots takes value 4t + {@link #NIBBLE_VALUE}[k] + 2h (s = 4t + k). */
+    private static final VectorShuffle<Short> PAIR_ORDER;
+
+    static {
+        int[] order = new int[32];
+        for (int s = 0; s < 16; s++) {
+            int v = 4 * (s >> 2) + NIBBLE_VALUE[s & 3];
+            order[2 * s] = v;
+            order[2 * s + 1] = v + 2;
+        }
+        PAIR_ORDER = VectorShuffle.fromArray(S, order, 0);
     }
 
     /**
