@@ -267,32 +267,24 @@ final class Int16Gemm {
         }
     }
 
-    /** {@link #scatter} of six rows: a prompt row's six outputs are adjacent, one gather and one masked store. */
+    /**
+     * {@link #scatter} of six rows, written out (an eight-lane gather from the scratch took a 256-bit vector
+     * class into the 512-bit kernels' type profiles: see {@code VectorKernels.F16S}).
+     */
     private static void scatterSix(float[] sums, int r, int p, QuantizedRows x, float[] out, int outStride,
                                    int outCol) {
         int first = p * PANEL;
         int n = Math.min(PANEL, x.panel16Count - first);
         for (int j = 0; j < n; j++) {
             int o = x.panel16Rows[first + j] * outStride + outCol + r;
-            if (o + 8 <= out.length) {
-                FloatVector.fromArray(FloatVector.SPECIES_256, sums, j, SIX_ROWS, 0).intoArray(out, o, SIX_LANES);
-            } else {
-                // a masked store reaching past the array takes the Vector API's slow path, and its deoptimisation
-                // left this method to C1 in some runs (8B pp512 at half speed)
-                for (int i = 0; i < 6; i++) {
-                    out[o + i] = sums[i * PANEL + j];
-                }
-            }
+            out[o] = sums[j];
+            out[o + 1] = sums[PANEL + j];
+            out[o + 2] = sums[2 * PANEL + j];
+            out[o + 3] = sums[3 * PANEL + j];
+            out[o + 4] = sums[4 * PANEL + j];
+            out[o + 5] = sums[5 * PANEL + j];
         }
     }
-
-    /**
-     * Where row i's sum for prompt row 0 lies in the scratch (lanes 6 and 7 read past the six, unused). A
-     * 512-bit masked gather instead (keeping 256-bit classes out of the type profiles) halved short prompts.
-     */
-    private static final int[] SIX_ROWS = {0, PANEL, 2 * PANEL, 3 * PANEL, 4 * PANEL, 5 * PANEL, 6 * PANEL, 7 * PANEL};
-    private static final jdk.incubator.vector.VectorMask<Float> SIX_LANES =
-            jdk.incubator.vector.VectorMask.fromLong(FloatVector.SPECIES_256, 0x3F);
 
     /** Weight rows r .. r + 5 times panel p (the block-end conversion written out: a helper would box). */
     private static void six(int[] w, int wRow, float[] wd, int dRow, int dBlock, int r, QuantizedRows x, int p,

@@ -53,14 +53,28 @@ final class RowLanes {
         int n = x.cols;
         byte[] q = x.quants;
         int[] dst = x.lanePairs;
-        // per block: its 32 values widened to 16 bits, then picked into slot order (value, value + 2)
-        for (int b = 0; b < n / 32; b++) {
-            ((ShortVector) ByteVector.fromArray(B256, q, row * n + 32 * b).convertShape(VectorOperators.B2S, S, 0))
-                    .rearrange(PAIR_ORDER).reinterpretAsInts().intoArray(dst, row * (n / 2) + 16 * b);
+        int blocks = n / 32;
+        // per block: its 32 values widened to 16 bits, then picked into slot order (value, value + 2); two blocks
+        // a load, so that no vector here is narrower than the kernels' (see VectorKernels.F16S)
+        int b = 0;
+        for (; b + 1 < blocks; b += 2) {
+            ByteVector two = ByteVector.fromArray(B, q, row * n + 32 * b);
+            ((ShortVector) two.convertShape(VectorOperators.B2S, S, 0)).rearrange(PAIR_ORDER).reinterpretAsInts()
+                    .intoArray(dst, row * (n / 2) + 16 * b);
+            ((ShortVector) two.convertShape(VectorOperators.B2S, S, 1)).rearrange(PAIR_ORDER).reinterpretAsInts()
+                    .intoArray(dst, row * (n / 2) + 16 * b + 16);
+        }
+        for (; b < blocks; b++) {
+            int from = row * n + 32 * b;
+            int to = row * (n / 2) + 16 * b;
+            for (int s = 0; s < 16; s++) {
+                int v = from + 4 * (s >> 2) + NIBBLE_VALUE[s & 3];
+                dst[to + s] = (q[v] & 0xFFFF) | q[v + 2] << 16;
+            }
         }
     }
 
-    private static final VectorSpecies<Byte> B256 = ByteVector.SPECIES_256;
+    private static final VectorSpecies<Byte> B = ByteVector.SPECIES_512;
 
     /** Short lane 2s + h of a block's slots takes value 4t + {@link #NIBBLE_VALUE}[k] + 2h (s = 4t + k). */
     private static final VectorShuffle<Short> PAIR_ORDER;

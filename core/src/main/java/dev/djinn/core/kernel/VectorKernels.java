@@ -28,9 +28,15 @@ final class VectorKernels extends ScalarKernels {
     static final int BITS = KernelProvider.vectorBits();
     private static final VectorSpecies<Float> FS = FloatVector.SPECIES_PREFERRED.withShape(VectorShape.forBitSize(BITS));
     private static final int LANES = FS.length();
-    /** Shorts widened to floats for F16 weights: as many lanes as {@link #FS}. */
-    private static final VectorSpecies<Short> F16S =
-            ShortVector.SPECIES_64.withShape(VectorShape.forBitSize(Math.max(64, BITS / 2)));
+    /**
+     * Half-precision values for F16 weights and caches: two float vectors' worth a load, each half widened on
+     * its own (part 0, part 1), so that every vector in a kernel has the kernels' one width (a half-width short
+     * class beside it put a second receiver into the Vector API's shared methods' type profiles, and C2 then
+     * sometimes left the decode kernels' vector operations as calls: see docs/BENCHMARKS.md).
+     */
+    private static final VectorSpecies<Short> F16S = ShortVector.SPECIES_64.withShape(VectorShape.forBitSize(BITS));
+    /** The first {@link #LANES} lanes of an {@link #F16S} load: a last single float vector's worth. */
+    private static final jdk.incubator.vector.VectorMask<Short> F16_FIRST_HALF = F16S.indexInRange(0, LANES);
     private static final VectorSpecies<Integer> FIS = IntVector.SPECIES_PREFERRED.withShape(VectorShape.forBitSize(BITS));
 
     /** Width of the int8 kernels: 128 or 256 bits. */
@@ -119,11 +125,19 @@ final class VectorKernels extends ScalarKernels {
     public float dotF16(MemorySegment w, long wOff, float[] x, int xOff, int n) {
         // one accumulator: with more, the unrolled body outgrows C2's inlining budget and vectors get boxed
         int np = n - n % LANES;
+        int pairs = n - n % (2 * LANES);
         FloatVector acc = FloatVector.zero(FS);
-        for (int i = 0; i < np; i += LANES) {
-            IntVector h = (IntVector) ShortVector.fromMemorySegment(F16S, w, wOff + 2L * i, LE)
-                    .convertShape(VectorOperators.S2I, FIS, 0);
-            acc = halfToFloat(h).fma(FloatVector.fromArray(FS, x, xOff + i), acc);
+        for (int i = 0; i < pairs; i += 2 * LANES) {
+            ShortVector h = ShortVector.fromMemorySegment(F16S, w, wOff + 2L * i, LE);
+            acc = halfToFloat((IntVector) h.convertShape(VectorOperators.S2I, FIS, 0))
+                    .fma(FloatVector.fromArray(FS, x, xOff + i), acc);
+            acc = halfToFloat((IntVector) h.convertShape(VectorOperators.S2I, FIS, 1))
+                    .fma(FloatVector.fromArray(FS, x, xOff + i + LANES), acc);
+        }
+        if (pairs < np) {
+            ShortVector h = ShortVector.fromMemorySegment(F16S, w, wOff + 2L * pairs, LE, F16_FIRST_HALF);
+            acc = halfToFloat((IntVector) h.convertShape(VectorOperators.S2I, FIS, 0))
+                    .fma(FloatVector.fromArray(FS, x, xOff + pairs), acc);
         }
         // ggml sums the leftovers in double
         double sum = np == 0 ? 0.0 : sumF(acc);
@@ -305,10 +319,18 @@ final class VectorKernels extends ScalarKernels {
     public void axpyF16(float a, MemorySegment v, long vOff, float[] y, int yOff, int n) {
         int i = 0;
         FloatVector av = FloatVector.broadcast(FS, a);
-        for (int up = FS.loopBound(n); i < up; i += LANES) {
-            IntVector h = (IntVector) ShortVector.fromMemorySegment(F16S, v, vOff + 2L * i, LE)
-                    .convertShape(VectorOperators.S2I, FIS, 0);
-            halfToFloat(h).fma(av, FloatVector.fromArray(FS, y, yOff + i)).intoArray(y, yOff + i);
+        for (int up = n - n % (2 * LANES); i < up; i += 2 * LANES) {
+            ShortVector h = ShortVector.fromMemorySegment(F16S, v, vOff + 2L * i, LE);
+            halfToFloat((IntVector) h.convertShape(VectorOperators.S2I, FIS, 0))
+                    .fma(av, FloatVector.fromArray(FS, y, yOff + i)).intoArray(y, yOff + i);
+            halfToFloat((IntVector) h.convertShape(VectorOperators.S2I, FIS, 1))
+                    .fma(av, FloatVector.fromArray(FS, y, yOff + i + LANES)).intoArray(y, yOff + i + LANES);
+        }
+        if (i < FS.loopBound(n)) {
+            ShortVector h = ShortVector.fromMemorySegment(F16S, v, vOff + 2L * i, LE, F16_FIRST_HALF);
+            halfToFloat((IntVector) h.convertShape(VectorOperators.S2I, FIS, 0))
+                    .fma(av, FloatVector.fromArray(FS, y, yOff + i)).intoArray(y, yOff + i);
+            i += LANES;
         }
         for (; i < n; i++) {
             y[yOff + i] += a * f16(v, vOff + 2L * i);
@@ -2738,15 +2760,6 @@ final class VectorKernels extends ScalarKernels {
         for (int v = 0; v < width; v++) {
             int first = (p + v) * LANES;
             int n = Math.min(LANES, x.gemmCount - first);
-            if (rows == 8 && LANES == 16) {
-                // a prompt row's eight outputs are adjacent: one 8-lane gather from the scratch, one store
-                int[] map = width == 2 ? EIGHT_ROWS_OF_TWO : EIGHT_ROWS_OF_ONE;
-                for (int j = 0; j < n; j++) {
-                    FloatVector.fromArray(FloatVector.SPECIES_256, sums, v * LANES + j, map, 0)
-                            .intoArray(out, x.gemmRows[first + j] * outStride + outCol + r);
-                }
-                continue;
-            }
             for (int j = 0; j < n; j++) {
                 int o = x.gemmRows[first + j] * outStride + outCol + r;
                 for (int i = 0; i < rows; i++) {
@@ -2755,10 +2768,6 @@ final class VectorKernels extends ScalarKernels {
             }
         }
     }
-
-    /** Where accumulator i's lane sits in the scratch of an 8 x 2 and an 8 x 1 tile (for the 8-lane gathers). */
-    private static final int[] EIGHT_ROWS_OF_TWO = {0, 32, 64, 96, 128, 160, 192, 224};
-    private static final int[] EIGHT_ROWS_OF_ONE = {0, 16, 32, 48, 64, 80, 96, 112};
 
     /** Weight rows r .. r + 7 times panels p .. p + 1: 16 accumulators, into {@code sums}. */
     private static void panel8x2(float[] w, int r, float[] x, int p, int cols, float[] sums) {
@@ -3717,10 +3726,16 @@ final class VectorKernels extends ScalarKernels {
             }
             case F16 -> {
                 int i = 0;
-                for (int up = FS.loopBound(n); i < up; i += LANES) {
-                    IntVector h = (IntVector) ShortVector.fromMemorySegment(F16S, w, off + 2L * i, LE)
-                            .convertShape(VectorOperators.S2I, FIS, 0);
-                    halfToFloat(h).intoArray(dst, dstOff + i);
+                for (int up = n - n % (2 * LANES); i < up; i += 2 * LANES) {
+                    ShortVector h = ShortVector.fromMemorySegment(F16S, w, off + 2L * i, LE);
+                    halfToFloat((IntVector) h.convertShape(VectorOperators.S2I, FIS, 0)).intoArray(dst, dstOff + i);
+                    halfToFloat((IntVector) h.convertShape(VectorOperators.S2I, FIS, 1))
+                            .intoArray(dst, dstOff + i + LANES);
+                }
+                if (i < FS.loopBound(n)) {
+                    ShortVector h = ShortVector.fromMemorySegment(F16S, w, off + 2L * i, LE, F16_FIRST_HALF);
+                    halfToFloat((IntVector) h.convertShape(VectorOperators.S2I, FIS, 0)).intoArray(dst, dstOff + i);
+                    i += LANES;
                 }
                 for (; i < n; i++) {
                     dst[dstOff + i] = f16(w, off + 2L * i);
