@@ -33,6 +33,13 @@ final class RowLanes {
     private static final ShortVector NIBBLE = ShortVector.broadcast(S, (short) 0x000F);
     private static final ShortVector SHIFT_4 = ShortVector.broadcast(S, (short) 4);
     private static final IntVector SHIFT_16 = IntVector.broadcast(I, 16);
+    /**
+     * Half-precision scales to floats: a sign-extended half shifted up by 13 and masked to its sign and its 15
+     * low bits is the float of value x 2^-112 (exactly, subnormal halves included), then times 2^112.
+     */
+    private static final IntVector SHIFT_13 = IntVector.broadcast(I, 13);
+    private static final IntVector HALF_BITS = IntVector.broadcast(I, 0x8FFFE000);
+    private static final FloatVector TWO_112 = FloatVector.broadcast(F, 0x1p112f);
 
     private RowLanes() {
     }
@@ -135,23 +142,29 @@ final class RowLanes {
             float dx = xd[so + b];
             int offset = 8 * sums[so + b];
             long sc = b0 + SCALES;
+            ShortVector h01 = ShortVector.fromMemorySegment(S, packed, sc, LE);
+            ShortVector h23 = ShortVector.fromMemorySegment(S, packed, sc + 64, LE);
             IntVector w;
             w = s0.reinterpretAsInts();
             acc0 = ((FloatVector) w.lanewise(VectorOperators.LSHL, SHIFT_16).lanewise(VectorOperators.ASHR, SHIFT_16)
                     .add(w.lanewise(VectorOperators.ASHR, SHIFT_16)).sub(offset).convert(VectorOperators.I2F, 0))
-                    .fma(FloatVector.fromMemorySegment(F, packed, sc, LE).mul(dx), acc0);
+                    .fma(((IntVector) h01.convertShape(VectorOperators.S2I, I, 0)).lanewise(VectorOperators.LSHL, SHIFT_13)
+                            .and(HALF_BITS).reinterpretAsFloats().mul(TWO_112).mul(dx), acc0);
             w = s1.reinterpretAsInts();
             acc1 = ((FloatVector) w.lanewise(VectorOperators.LSHL, SHIFT_16).lanewise(VectorOperators.ASHR, SHIFT_16)
                     .add(w.lanewise(VectorOperators.ASHR, SHIFT_16)).sub(offset).convert(VectorOperators.I2F, 0))
-                    .fma(FloatVector.fromMemorySegment(F, packed, sc + 64, LE).mul(dx), acc1);
+                    .fma(((IntVector) h01.convertShape(VectorOperators.S2I, I, 1)).lanewise(VectorOperators.LSHL, SHIFT_13)
+                            .and(HALF_BITS).reinterpretAsFloats().mul(TWO_112).mul(dx), acc1);
             w = s2.reinterpretAsInts();
             acc2 = ((FloatVector) w.lanewise(VectorOperators.LSHL, SHIFT_16).lanewise(VectorOperators.ASHR, SHIFT_16)
                     .add(w.lanewise(VectorOperators.ASHR, SHIFT_16)).sub(offset).convert(VectorOperators.I2F, 0))
-                    .fma(FloatVector.fromMemorySegment(F, packed, sc + 128, LE).mul(dx), acc2);
+                    .fma(((IntVector) h23.convertShape(VectorOperators.S2I, I, 0)).lanewise(VectorOperators.LSHL, SHIFT_13)
+                            .and(HALF_BITS).reinterpretAsFloats().mul(TWO_112).mul(dx), acc2);
             w = s3.reinterpretAsInts();
             acc3 = ((FloatVector) w.lanewise(VectorOperators.LSHL, SHIFT_16).lanewise(VectorOperators.ASHR, SHIFT_16)
                     .add(w.lanewise(VectorOperators.ASHR, SHIFT_16)).sub(offset).convert(VectorOperators.I2F, 0))
-                    .fma(FloatVector.fromMemorySegment(F, packed, sc + 192, LE).mul(dx), acc3);
+                    .fma(((IntVector) h23.convertShape(VectorOperators.S2I, I, 1)).lanewise(VectorOperators.LSHL, SHIFT_13)
+                            .and(HALF_BITS).reinterpretAsFloats().mul(TWO_112).mul(dx), acc3);
         }
         acc0.intoArray(out, outOff);
         acc1.intoArray(out, outOff + 16);
@@ -202,10 +215,16 @@ final class RowLanes {
             }
             // each row's two 16-bit sums added as 32-bit integers, less 8 times its activations' sum (as in dot)
             long sc = b0 + SCALES;
-            FloatVector d0 = FloatVector.fromMemorySegment(F, packed, sc, LE);
-            FloatVector d1 = FloatVector.fromMemorySegment(F, packed, sc + 64, LE);
-            FloatVector d2 = FloatVector.fromMemorySegment(F, packed, sc + 128, LE);
-            FloatVector d3 = FloatVector.fromMemorySegment(F, packed, sc + 192, LE);
+            ShortVector h01 = ShortVector.fromMemorySegment(S, packed, sc, LE);
+            ShortVector h23 = ShortVector.fromMemorySegment(S, packed, sc + 64, LE);
+            FloatVector d0 = ((IntVector) h01.convertShape(VectorOperators.S2I, I, 0)).lanewise(VectorOperators.LSHL,
+                    SHIFT_13).and(HALF_BITS).reinterpretAsFloats().mul(TWO_112);
+            FloatVector d1 = ((IntVector) h01.convertShape(VectorOperators.S2I, I, 1)).lanewise(VectorOperators.LSHL,
+                    SHIFT_13).and(HALF_BITS).reinterpretAsFloats().mul(TWO_112);
+            FloatVector d2 = ((IntVector) h23.convertShape(VectorOperators.S2I, I, 0)).lanewise(VectorOperators.LSHL,
+                    SHIFT_13).and(HALF_BITS).reinterpretAsFloats().mul(TWO_112);
+            FloatVector d3 = ((IntVector) h23.convertShape(VectorOperators.S2I, I, 1)).lanewise(VectorOperators.LSHL,
+                    SHIFT_13).and(HALF_BITS).reinterpretAsFloats().mul(TWO_112);
             float dx = xd[sa + b];
             int offset = 8 * sums[sa + b];
             IntVector w;
@@ -271,7 +290,11 @@ final class RowLanes {
             for (int k = 0; k < groups; k++) {
                 long b0 = quad + b * BLOCK + 64L * (g + k);
                 int at = o + 16 * k * rowInts + 16 * b;
-                FloatVector.fromMemorySegment(F, packed, b0 + SCALES, LE).intoArray(ds, so + 16 * k + b * blockScales);
+                // the group's sixteen scales: half of a load of two groups' (a whole 512-bit load stays in the block)
+                int pair = (g + k) >> 1;
+                ((IntVector) ShortVector.fromMemorySegment(S, packed, quad + b * BLOCK + SCALES + 64L * pair, LE)
+                        .convertShape(VectorOperators.S2I, I, (g + k) & 1)).lanewise(VectorOperators.LSHL, SHIFT_13)
+                        .and(HALF_BITS).reinterpretAsFloats().mul(TWO_112).intoArray(ds, so + 16 * k + b * blockScales);
                 IntVector l0 = IntVector.fromMemorySegment(I, packed, b0, LE);
                 IntVector l1 = IntVector.fromMemorySegment(I, packed, b0 + RUN, LE);
                 IntVector l2 = IntVector.fromMemorySegment(I, packed, b0 + 2 * RUN, LE);
