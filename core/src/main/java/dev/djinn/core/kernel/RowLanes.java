@@ -138,33 +138,39 @@ final class RowLanes {
                 s2 = s2.add(v2.mul(a));
                 s3 = s3.add(v3.mul(a));
             }
-            // the two 16-bit sums of each row added as 32-bit integers, less 8 times the activations' sum
-            float dx = xd[so + b];
-            int offset = 8 * sums[so + b];
+            // the two 16-bit sums of each row added as 32-bit integers, less 8 times the activations' sum; the
+            // groups' scales from half precision (see SHIFT_13). Written out, here and in dot2: a helper method
+            // is inlined only while the compilation is small, and one left as a call boxes its vectors
             long sc = b0 + SCALES;
             ShortVector h01 = ShortVector.fromMemorySegment(S, packed, sc, LE);
             ShortVector h23 = ShortVector.fromMemorySegment(S, packed, sc + 64, LE);
+            FloatVector d0 = ((IntVector) h01.convertShape(VectorOperators.S2I, I, 0)).lanewise(VectorOperators.LSHL,
+                    SHIFT_13).and(HALF_BITS).reinterpretAsFloats().mul(TWO_112);
+            FloatVector d1 = ((IntVector) h01.convertShape(VectorOperators.S2I, I, 1)).lanewise(VectorOperators.LSHL,
+                    SHIFT_13).and(HALF_BITS).reinterpretAsFloats().mul(TWO_112);
+            FloatVector d2 = ((IntVector) h23.convertShape(VectorOperators.S2I, I, 0)).lanewise(VectorOperators.LSHL,
+                    SHIFT_13).and(HALF_BITS).reinterpretAsFloats().mul(TWO_112);
+            FloatVector d3 = ((IntVector) h23.convertShape(VectorOperators.S2I, I, 1)).lanewise(VectorOperators.LSHL,
+                    SHIFT_13).and(HALF_BITS).reinterpretAsFloats().mul(TWO_112);
+            float dx = xd[so + b];
+            int offset = 8 * sums[so + b];
             IntVector w;
             w = s0.reinterpretAsInts();
             acc0 = ((FloatVector) w.lanewise(VectorOperators.LSHL, SHIFT_16).lanewise(VectorOperators.ASHR, SHIFT_16)
                     .add(w.lanewise(VectorOperators.ASHR, SHIFT_16)).sub(offset).convert(VectorOperators.I2F, 0))
-                    .fma(((IntVector) h01.convertShape(VectorOperators.S2I, I, 0)).lanewise(VectorOperators.LSHL, SHIFT_13)
-                            .and(HALF_BITS).reinterpretAsFloats().mul(TWO_112).mul(dx), acc0);
+                    .fma(d0.mul(dx), acc0);
             w = s1.reinterpretAsInts();
             acc1 = ((FloatVector) w.lanewise(VectorOperators.LSHL, SHIFT_16).lanewise(VectorOperators.ASHR, SHIFT_16)
                     .add(w.lanewise(VectorOperators.ASHR, SHIFT_16)).sub(offset).convert(VectorOperators.I2F, 0))
-                    .fma(((IntVector) h01.convertShape(VectorOperators.S2I, I, 1)).lanewise(VectorOperators.LSHL, SHIFT_13)
-                            .and(HALF_BITS).reinterpretAsFloats().mul(TWO_112).mul(dx), acc1);
+                    .fma(d1.mul(dx), acc1);
             w = s2.reinterpretAsInts();
             acc2 = ((FloatVector) w.lanewise(VectorOperators.LSHL, SHIFT_16).lanewise(VectorOperators.ASHR, SHIFT_16)
                     .add(w.lanewise(VectorOperators.ASHR, SHIFT_16)).sub(offset).convert(VectorOperators.I2F, 0))
-                    .fma(((IntVector) h23.convertShape(VectorOperators.S2I, I, 0)).lanewise(VectorOperators.LSHL, SHIFT_13)
-                            .and(HALF_BITS).reinterpretAsFloats().mul(TWO_112).mul(dx), acc2);
+                    .fma(d2.mul(dx), acc2);
             w = s3.reinterpretAsInts();
             acc3 = ((FloatVector) w.lanewise(VectorOperators.LSHL, SHIFT_16).lanewise(VectorOperators.ASHR, SHIFT_16)
                     .add(w.lanewise(VectorOperators.ASHR, SHIFT_16)).sub(offset).convert(VectorOperators.I2F, 0))
-                    .fma(((IntVector) h23.convertShape(VectorOperators.S2I, I, 1)).lanewise(VectorOperators.LSHL, SHIFT_13)
-                            .and(HALF_BITS).reinterpretAsFloats().mul(TWO_112).mul(dx), acc3);
+                    .fma(d3.mul(dx), acc3);
         }
         acc0.intoArray(out, outOff);
         acc1.intoArray(out, outOff + 16);
