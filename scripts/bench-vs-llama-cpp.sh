@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Side-by-side speed of llama.cpp (node-llama-cpp's prebuilt binaries, measured by scripts/llamacpp/bench.mjs)
 # and `djinn bench` on the same GGUF files with the same thread count. The engines take turns, several rounds,
-# so that the machine's load swings hit both; each round's median per engine goes into the summary.
+# so that the machine's load swings hit both; each round's median per engine goes into the summary. With
+# --interleave both engines stay loaded and take turns repetition by repetition (scripts/llamacpp/interleave.mjs),
+# which also gives the median of djinn/llama.cpp over neighbouring turns.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)
 . "$ROOT/scripts/llamacpp/install.sh"
@@ -12,6 +14,7 @@ usage: scripts/bench-vs-llama-cpp.sh [options] [FILE.gguf ...]
   -t, --threads N          threads for both engines (default: 2)
   --rounds N               alternating rounds per file (default: 3)
   -r, --repetitions N      measured repetitions per run, after one warm-up (default: 3)
+  --interleave             both engines loaded at once, alternating every repetition instead of every run
   -p N / -n N              prompt and generated tokens (default: 512 / 128)
   --kv-type f16|f32        KV cache type for both (default: f16, llama.cpp's default)
   --results FILE           JSON lines of every run (default: bench-out/bench-vs-llama-cpp-<time>.jsonl)
@@ -32,6 +35,7 @@ KV=f16
 RESULTS=""
 MAKE_DIR=""
 WITH_8B=1
+INTERLEAVE=0
 TOKENIZER="$ROOT/../shared/models/ggml-vocab-llama-bpe.gguf"
 FILES=()
 while [ $# -gt 0 ]; do
@@ -45,6 +49,7 @@ while [ $# -gt 0 ]; do
     --results) RESULTS=$2; shift 2 ;;
     --make-models) MAKE_DIR=$2; shift 2 ;;
     --no-8b) WITH_8B=0; shift ;;
+    --interleave) INTERLEAVE=1; shift ;;
     --tokenizer-from) TOKENIZER=$2; shift 2 ;;
     -h|--help) usage; exit 0 ;;
     -*) echo "unknown option: $1" >&2; usage >&2; exit 2 ;;
@@ -105,6 +110,11 @@ echo "uptime: $(uptime)" >&2
 for f in "${FILES[@]}"; do
   for ((round = 1; round <= ROUNDS; round++)); do
     echo "== $(basename "$f"): round $round of $ROUNDS" >&2
+    if [ "$INTERLEAVE" = 1 ]; then
+      node "$ROOT/scripts/llamacpp/interleave.mjs" --djinn "$DJINN" --model "$f" -p "$P" -n "$N" -t "$THREADS" \
+        -r "$REPS" --kv-type "$KV" | tee -a "$RESULTS" >&2
+      continue
+    fi
     # alternate which engine goes first, so a load change within a round does not always favour one
     if ((round % 2 == 1)); then
       run_llama "$f" >&2

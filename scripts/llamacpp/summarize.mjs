@@ -38,5 +38,16 @@ const line = cells => "| " + cells.map((c, i) => i >= 3 ? c.padStart(widths[i]) 
 console.log(line(head));
 console.log("| " + widths.map((w, i) => i >= 3 ? "-".repeat(w - 1) + ":" : "-".repeat(w)).join(" | ") + " |");
 rows.forEach(r => console.log(line(r)));
+// interleaved runs: djinn/llama.cpp per pair of neighbouring turns, over every round
+for (const m of models) {
+    const paired = runs.filter(r => r.model === m && r.paired);
+    for (const test of ["pp", "tg"]) {
+        const v = paired.map(r => r.paired[test]?.median).filter(x => x != null);
+        if (v.length) {
+            console.log(`${m} ${test}: djinn/llama.cpp over neighbouring turns ${fmt(median(v))}`
+                + ` (round medians ${range(v)}, ${paired.reduce((a, r) => a + r.paired.turns, 0)} pairs)`);
+        }
+    }
+}
 const loads = runs.flatMap(r => [r.load_before, r.load_after]).filter(x => x != null);
 if (loads.length) console.log(`load average during the runs: ${fmt(Math.min(...loads))}-${fmt(Math.max(...loads))}`);

@@ -15,11 +15,20 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
 import java.io.PrintWriter;
 import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 
 /** {@code djinn bench}: prefill and generation speed of a model, like llama-bench. */
@@ -31,6 +40,8 @@ import java.util.concurrent.Callable;
                         + " weight matrices read per token x tokens/s) is compared with this machine's read"
                         + " bandwidth, measured in the same run."})
 final class BenchCommand implements Callable<Integer> {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
     @Spec
     CommandSpec spec;
 
@@ -70,6 +81,12 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--json", description = "print one JSON line instead of the table")
     boolean json;
 
+    @Option(names = "--turns", description = {"take turns with another engine (scripts/bench-vs-llama-cpp.sh"
+            + " --interleave): after loading and the warm-up, each line read from standard input runs one repetition"
+            + " and prints its speeds as a JSON line; at the end of input the report follows, over the repetitions"
+            + " run (-r is ignored)"})
+    boolean turns;
+
     @Override
     public Integer call() throws Exception {
         int nThreads = threads != null ? threads : Runtime.getRuntime().availableProcessors();
@@ -92,7 +109,10 @@ final class BenchCommand implements Callable<Integer> {
                 System.err.printf("djinn: note: %d positions exceed the model's trained context of %d%n",
                         config.contextLength(), lm.config().trainedContext());
             }
-            List<Repetition> reps = new BenchRunner(lm, config).run();
+            List<Repetition> reps = turns ? takeTurns(new BenchRunner(lm, config)) : new BenchRunner(lm, config).run();
+            if (turns) {
+                config = new BenchConfig(promptTokens, generateTokens, reps.size(), batch, config.kvType(), seed);
+            }
             double bandwidth = config.generateTokens() > 0 ? MemoryBandwidth.measure(nThreads, (long) bandwidthMib << 20, 5) : 0;
             report = BenchReport.of(model.getFileName().toString(), Files.size(model),
                     WeightTraffic.parameters(lm.file()), WeightTraffic.mainType(lm.file()).name(),
@@ -103,6 +123,39 @@ final class BenchCommand implements Callable<Integer> {
         out.print(json ? report.json() + System.lineSeparator() : report.table());
         out.flush();
         return 0;
+    }
+
+    /**
+     * One repetition per line of standard input, each answered at once with a JSON line, so that a driver can
+     * alternate this model with another engine's repetition by repetition: both then see the same moments of
+     * a machine whose memory bandwidth drifts from minute to minute.
+     */
+    private List<Repetition> takeTurns(BenchRunner runner) throws IOException {
+        PrintWriter out = spec.commandLine().getOut();
+        runner.warmUp();
+        out.println(JSON.writeValueAsString(Map.of("ready", true)));
+        out.flush();
+        BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+        List<Repetition> reps = new ArrayList<>();
+        while (in.readLine() != null) {
+            Repetition r = runner.once();
+            reps.add(r);
+            Map<String, Object> line = new LinkedHashMap<>();
+            line.put("turn", reps.size());
+            line.put("pp", promptTokens > 0 ? rate(promptTokens, r.prefillNanos()) : null);
+            line.put("tg", generateTokens > 0 ? rate(generateTokens, r.generateNanos()) : null);
+            line.put("young_gcs_tg", r.youngGcs());
+            out.println(JSON.writeValueAsString(line));
+            out.flush();
+        }
+        if (reps.isEmpty()) {
+            throw new DjinnException("--turns: standard input ended before the first turn");
+        }
+        return reps;
+    }
+
+    private static double rate(int tokens, long nanos) {
+        return Math.round(tokens * 1e12 / nanos) / 1000.0;
     }
 
     private static double loadAverage() {

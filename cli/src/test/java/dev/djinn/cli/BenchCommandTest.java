@@ -26,6 +26,48 @@ class BenchCommandTest {
     }
 
     @Test
+    void turnsRunOneRepetitionPerInputLineThenReport() throws Exception {
+        java.io.InputStream stdin = System.in;
+        Cli.Run r;
+        try {
+            System.setIn(new java.io.ByteArrayInputStream("go\ngo\ngo\n".getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+            r = Cli.run("bench", "--model", Cli.model("stories260K.gguf").toString(), "-p", "8", "-n", "4",
+                    "-r", "7", "-t", "1", "--bandwidth-mib", "16", "--json", "--turns");
+        } finally {
+            System.setIn(stdin);
+        }
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        String[] lines = r.out().strip().split("\n");
+        assertThat(lines).hasSize(5);
+        ObjectMapper json = new ObjectMapper();
+        assertThat(json.readTree(lines[0]).get("ready").asBoolean()).isTrue();
+        for (int i = 1; i <= 3; i++) {
+            JsonNode turn = json.readTree(lines[i]);
+            assertThat(turn.get("turn").asInt()).isEqualTo(i);
+            assertThat(turn.get("pp").asDouble()).isPositive();
+            assertThat(turn.get("tg").asDouble()).isPositive();
+        }
+        JsonNode report = json.readTree(lines[4]);
+        assertThat(report.get("repetitions").asInt()).isEqualTo(3);
+        assertThat(report.get("tg").get("median").asDouble()).isPositive();
+    }
+
+    @Test
+    void turnsWithoutInputAreAnError() {
+        java.io.InputStream stdin = System.in;
+        Cli.Run r;
+        try {
+            System.setIn(new java.io.ByteArrayInputStream(new byte[0]));
+            r = Cli.run("bench", "--model", Cli.model("stories260K.gguf").toString(), "-p", "8", "-n", "4",
+                    "-t", "1", "--turns");
+        } finally {
+            System.setIn(stdin);
+        }
+        assertThat(r.exitCode()).isEqualTo(1);
+        assertThat(r.err()).startsWith("djinn: --turns: standard input ended");
+    }
+
+    @Test
     void tableHasOneRowPerTest() {
         Cli.Run r = Cli.run("bench", "--model", Cli.model("stories260K-q8_0.gguf").toString(), "-p", "8", "-n", "4",
                 "-r", "1", "-t", "1", "--bandwidth-mib", "16");

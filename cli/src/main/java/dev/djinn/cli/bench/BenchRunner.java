@@ -39,7 +39,7 @@ public final class BenchRunner {
     }
 
     public List<Repetition> run() {
-        once();
+        warmUp();
         List<Repetition> reps = new ArrayList<>(config.repetitions());
         for (int i = 0; i < config.repetitions(); i++) {
             reps.add(once());
@@ -47,7 +47,13 @@ public final class BenchRunner {
         return reps;
     }
 
-    private Repetition once() {
+    /** The untimed repetition that lets the JIT compile the kernels. */
+    public void warmUp() {
+        once();
+    }
+
+    /** One measured repetition. */
+    public Repetition once() {
         try (LocalSequence seq = new LocalSequence(model, config.contextLength(), config.kvType())) {
             int p = config.promptTokens();
             float[] logits = null;
