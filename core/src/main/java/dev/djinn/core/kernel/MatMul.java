@@ -596,7 +596,7 @@ public final class MatMul {
         try {
             // many generated rows take packed Q4_0 and Q8_0 weights 32 rows at a time: chunks of whole such tiles;
             // row-lane weights go a quad of rows at a time
-            pool.parallelFor(total, lanes ? laneChunk(total, x) : minRowsPerChunk(x), rowTask);
+            pool.parallelFor(total, chunkRows(total, x, lanes), rowTask);
         } finally {
             jobWeights = null;
             jobOutputs = null;
@@ -744,17 +744,24 @@ public final class MatMul {
     }
 
     /**
-     * Rows per chunk of a job with row-lane weights: whole quads, and with no rows in the 16-bit panels (a step
-     * of generated rows, bound by memory) two chunks per thread, each a long stream of weights: chunks of one
-     * quad, as the arithmetic-bound GEMMs take, left 1B Q4_0 generation at 28-43 t/s against 40-53.
+     * Rows per chunk of a multiply's job. A step of generated rows alone (dot kernels, bound by memory) takes
+     * two chunks per thread, each a long stream of weights: finer chunks, which balance the threads better,
+     * measured far slower (turn by turn, 1B Q4_K_M generation 36.1 t/s with the pool's 16 chunks per thread
+     * against 40.5 with two; JMH MatVec Q4_0 8192x16384, 2 threads: 2.5 ms with 16 per thread, 2.1 with 8,
+     * 1.4 with 2; row-lane chunks of one quad left 1B Q4_0 generation at 28-43 t/s against 40-53). Steps with
+     * prompt rows keep the kernels' tiles as the unit and the pool's finer chunks.
      */
-    private int laneChunk(int total, QuantizedRows x) {
-        int q = PackedBlocks.QUAD_ROWS;
-        if (x.panels16Ready) {
-            return q;
+    private int chunkRows(int total, QuantizedRows x, boolean lanes) {
+        int unit = lanes ? PackedBlocks.QUAD_ROWS : minRowsPerChunk(x);
+        boolean dotsOnly = lanes ? !x.panels16Ready : x.gemmCount == 0 && x.dotFloatCount == 0 && !x.panels16Ready;
+        if (!dotsOnly) {
+            return unit;
         }
-        return Math.max(q, Math.ceilDiv(Math.ceilDiv(total, pool.threads() * 2), q) * q);
+        return Math.max(unit, Math.ceilDiv(Math.ceilDiv(total, pool.threads() * GENERATED_CHUNKS_PER_THREAD), unit)
+                * unit);
     }
+
+    private static final int GENERATED_CHUNKS_PER_THREAD = 2;
 
     /**
      * Generated rows per 32-row panel of {@link Kernels#gemmPanels16} that cost what the panel does through
