@@ -1,5 +1,6 @@
 package dev.djinn.cli;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.djinn.cli.bench.BenchConfig;
 import dev.djinn.cli.bench.BenchReport;
 import dev.djinn.cli.bench.BenchRunner;
@@ -14,8 +15,6 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-
-import com.fasterxml.jackson.databind.ObjectMapper;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -109,7 +108,8 @@ final class BenchCommand implements Callable<Integer> {
                 System.err.printf("djinn: note: %d positions exceed the model's trained context of %d%n",
                         config.contextLength(), lm.config().trainedContext());
             }
-            List<Repetition> reps = turns ? takeTurns(new BenchRunner(lm, config)) : new BenchRunner(lm, config).run();
+            BenchRunner runner = new BenchRunner(lm, config);
+            List<Repetition> reps = turns ? takeTurns(runner) : runner.run();
             if (turns) {
                 config = new BenchConfig(promptTokens, generateTokens, reps.size(), batch, config.kvType(), seed);
             }
