@@ -111,7 +111,7 @@ final class BenchCommand implements Callable<Integer> {
             BenchRunner runner = new BenchRunner(lm, config);
             List<Repetition> reps = turns ? takeTurns(runner) : runner.run();
             if (turns) {
-                config = new BenchConfig(promptTokens, generateTokens, reps.size(), batch, config.kvType(), seed);
+                config = config.withRepetitions(reps.size());
             }
             double bandwidth = config.generateTokens() > 0 ? MemoryBandwidth.measure(nThreads, (long) bandwidthMib << 20, 5) : 0;
             report = BenchReport.of(model.getFileName().toString(), Files.size(model),
@@ -142,8 +142,8 @@ final class BenchCommand implements Callable<Integer> {
             reps.add(r);
             Map<String, Object> line = new LinkedHashMap<>();
             line.put("turn", reps.size());
-            line.put("pp", promptTokens > 0 ? rate(promptTokens, r.prefillNanos()) : null);
-            line.put("tg", generateTokens > 0 ? rate(generateTokens, r.generateNanos()) : null);
+            line.put("pp", promptTokens > 0 ? rounded(r.prefillRate(promptTokens)) : null);
+            line.put("tg", generateTokens > 0 ? rounded(r.generateRate(generateTokens)) : null);
             line.put("young_gcs_tg", r.youngGcs());
             out.println(JSON.writeValueAsString(line));
             out.flush();
@@ -154,8 +154,8 @@ final class BenchCommand implements Callable<Integer> {
         return reps;
     }
 
-    private static double rate(int tokens, long nanos) {
-        return Math.round(tokens * 1e12 / nanos) / 1000.0;
+    private static double rounded(double rate) {
+        return Math.round(rate * 1000) / 1000.0;
     }
 
     private static double loadAverage() {

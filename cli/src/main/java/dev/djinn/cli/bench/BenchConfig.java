@@ -23,6 +23,11 @@ public record BenchConfig(int promptTokens, int generateTokens, int repetitions,
         }
     }
 
+    /** The same benchmark over {@code n} measured repetitions. */
+    public BenchConfig withRepetitions(int n) {
+        return new BenchConfig(promptTokens, generateTokens, n, batch, kvType, seed);
+    }
+
     /** Positions one repetition fills. */
     public int contextLength() {
         return Math.max(1, promptTokens + generateTokens);

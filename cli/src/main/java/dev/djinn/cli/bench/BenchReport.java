@@ -16,17 +16,13 @@ public record BenchReport(String model, long fileBytes, long parameters, String 
     public static BenchReport of(String model, long fileBytes, long parameters, String weightType, String kernels,
                                  int threads, BenchConfig config, List<Repetition> reps, long weightBytesPerToken,
                                  double memoryBandwidth, double loadBefore, double loadAfter) {
-        double[] pp = reps.stream().mapToDouble(r -> rate(config.promptTokens(), r.prefillNanos())).toArray();
-        double[] tg = reps.stream().mapToDouble(r -> rate(config.generateTokens(), r.generateNanos())).toArray();
+        double[] pp = reps.stream().mapToDouble(r -> r.prefillRate(config.promptTokens())).toArray();
+        double[] tg = reps.stream().mapToDouble(r -> r.generateRate(config.generateTokens())).toArray();
         long gcs = reps.stream().mapToLong(Repetition::youngGcs).sum();
         return new BenchReport(model, fileBytes, parameters, weightType, kernels, threads, config,
                 config.promptTokens() > 0 ? Stats.of(pp) : Stats.of(new double[0]),
                 config.generateTokens() > 0 ? Stats.of(tg) : Stats.of(new double[0]),
                 weightBytesPerToken, memoryBandwidth, gcs, loadBefore, loadAfter);
-    }
-
-    private static double rate(int tokens, long nanos) {
-        return nanos <= 0 ? 0 : tokens * 1e9 / nanos;
     }
 
     /** Weight bytes generation streams per second at the median speed. */

@@ -75,7 +75,7 @@ final class RowLanes {
             int from = row * n + 32 * b;
             int to = row * (n / 2) + 16 * b;
             for (int s = 0; s < 16; s++) {
-                int v = from + 4 * (s >> 2) + NIBBLE_VALUE[s & 3];
+                int v = from + slotValue(s);
                 dst[to + s] = (q[v] & 0xFFFF) | q[v + 2] << 16;
             }
         }
@@ -83,13 +83,18 @@ final class RowLanes {
 
     private static final VectorSpecies<Byte> B = ByteVector.SPECIES_512;
 
+    /** The block value (of its first pair) that slot s = 4t + k meets: 4t + {@link #NIBBLE_VALUE}[k]. */
+    private static int slotValue(int s) {
+        return 4 * (s >> 2) + NIBBLE_VALUE[s & 3];
+    }
+
     /** Short lane 2s + h of a block's slots takes value 4t + {@link #NIBBLE_VALUE}[k] + 2h (s = 4t + k). */
     private static final VectorShuffle<Short> PAIR_ORDER;
 
     static {
         int[] order = new int[32];
         for (int s = 0; s < 16; s++) {
-            int v = 4 * (s >> 2) + NIBBLE_VALUE[s & 3];
+            int v = slotValue(s);
             order[2 * s] = v;
             order[2 * s + 1] = v + 2;
         }
