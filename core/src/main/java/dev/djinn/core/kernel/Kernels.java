@@ -269,6 +269,10 @@ public interface Kernels {
     default void prepareKQuantFloatGemm(QuantizedRows x, int row) {
     }
 
+    /** Allocates what {@link #prepareKQuantGemm} of {@code x}'s generated rows fills, before they convert. */
+    default void reserveKQuantGemm(QuantizedRows x) {
+    }
+
     /** Prepares row {@code row} of {@code x} (Q8_K) for {@link #gemmKQuant}. */
     default void prepareKQuantGemm(QuantizedRows x, int row) {
     }

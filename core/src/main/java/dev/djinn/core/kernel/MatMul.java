@@ -82,6 +82,9 @@ public final class MatMul {
             out.kPairsWide = new short[out.cols * out.capacity];
             out.kWideRunPairs = new short[out.cols * out.capacity];
         }
+        if (format == ActivationFormat.Q8_K && out.dotCount >= MIN_BATCHED_DOTS) {
+            kernels.reserveKQuantGemm(out); // here: the rows below convert in parallel
+        }
         // with row-lane Q4_0 weights a generated row needs only its quants, scales, sums and lane pairs: the
         // other kernels' arrangements wait for a multiply that needs them (ensureDotExtras)
         out.dotExtrasReady = !(format == ActivationFormat.Q8_0 && kernels.q4_0RowLanes());

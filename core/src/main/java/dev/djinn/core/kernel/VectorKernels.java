@@ -3247,6 +3247,13 @@ final class VectorKernels extends ScalarKernels {
     }
 
     @Override
+    public void reserveKQuantGemm(QuantizedRows x) {
+        if (KQ_PAIRS && x.kqTwice == null) {
+            x.kqTwice = java.lang.foreign.Arena.ofAuto().allocate(4L * kqStride(x.cols) * x.capacity, 64);
+        }
+    }
+
+    @Override
     public void prepareKQuantGemm(QuantizedRows x, int row) {
         int n = x.cols;
         int base = row * n;
@@ -3261,6 +3268,14 @@ final class VectorKernels extends ScalarKernels {
             int sum = x.sums[row * (n / 16) + 2 * j] + x.sums[row * (n / 16) + 2 * j + 1];
             int sub = j % 8;
             x.groupSums[row * groups + (j - sub) + (sub % 2) * 4 + sub / 2] = sum;
+        }
+        if (x.kqTwice != null) {
+            long to = 4L * row * kqStride(n);
+            for (int p = 0; p < n; p += QL) {
+                FloatVector v = FloatVector.fromArray(QF, x.values, base + p);
+                v.intoMemorySegment(x.kqTwice, to + 8L * p, LE);
+                v.intoMemorySegment(x.kqTwice, to + 8L * p + 4 * QL, LE);
+            }
         }
     }
 
@@ -3307,6 +3322,10 @@ final class VectorKernels extends ScalarKernels {
         int blocks = n / 256;
         long groupBytes = blocks * 2 * (q4k ? PackedBlocks.Q4_K_PAIR_BLOCK_BYTES : PackedBlocks.Q6_K_PAIR_BLOCK_BYTES);
         float[] tile = kQuantTileArray(q4k, rows, n);
+        if (KQ_PAIRS && floatCount == 0 && rows % 4 == 0 && x.kqTwice != null) {
+            kQuantPairs(q4k, packed, groupOff, groupBytes, rows, x, ts, count, out, outStride, outCol, tile);
+            return;
+        }
         int dOff = rows * n;
         int dminOff = dOff + rows * blocks;
         int minOff = dminOff + rows * blocks;
@@ -3425,16 +3444,108 @@ final class VectorKernels extends ScalarKernels {
             }
         }
         if (q4k) {
-            for (int i = 0; i < count; i++) {
-                int o = ts[i] * outStride + outCol;
-                int k = 0;
-                for (; k + QL <= rows; k += QL) {
-                    kqMinsRows(tile, dminOff, minOff, rows, k, x, ts[i], out, o);
+            kqMinsAll(tile, dminOff, minOff, rows, x, ts, count, out, outStride, outCol);
+        }
+    }
+
+    /** Q4_K's min terms of every (row, token), added to the outputs. */
+    private static void kqMinsAll(float[] tile, int dminOff, int minOff, int rows, QuantizedRows x, int[] ts, int count,
+                                  float[] out, int outStride, int outCol) {
+        for (int i = 0; i < count; i++) {
+            int o = ts[i] * outStride + outCol;
+            int k = 0;
+            for (; k + QL <= rows; k += QL) {
+                kqMinsRows(tile, dminOff, minOff, rows, k, x, ts[i], out, o);
+            }
+            for (; k < rows; k++) {
+                out[o + k] += kqMins(tile, dminOff, minOff, rows, k, x, ts[i]);
+            }
+        }
+    }
+
+    /** Generated rows of packed K-quant weights take {@link #kQuantPairs} (512-bit vectors). */
+    private static final boolean KQ_PAIRS = BITS >= 512;
+    /** {@link #kQuantPairs}'s tile, per thread, off the heap: 64-byte aligned. */
+    private static final ThreadLocal<MemorySegment> KQ_PAIR_TILE = new ThreadLocal<>();
+    private static final ThreadLocal<float[]> KQ_ACC = new ThreadLocal<>();
+
+    /**
+     * Floats from one row pair of {@link #kQuantPairs}'s tile (or one row of {@link QuantizedRows#kqTwice}) to the
+     * next: a cache line more than 2n, so that a block's pairs and tokens, a multiple of 4 KiB apart otherwise,
+     * do not all fall into the same L1 sets.
+     */
+    static int kqStride(int n) {
+        return 2 * n + 16;
+    }
+
+    /**
+     * {@link #gemmKQuantPacked} for generated rows only, at 512 bits, with a row pair per vector: the tile holds
+     * rows 2i and 2i + 1 interleaved by eight values (row A's 8, row B's 8, ...) and the activations come twice in
+     * a row ({@link QuantizedRows#kqTwice}), so lanes 0-7 of every operation are {@link #kq4x2}'s lanes for row A
+     * and lanes 8-15 its lanes for row B: the same bits. Blocks outer, every token and row of the tile inner, the
+     * accumulators in {@code KQ_ACC}: a block of the tile (1 KiB a row) and of the tokens stays in L1. Tile and
+     * activations live off the heap, 64-byte aligned: a float array's vectors straddle cache lines as its base
+     * falls (measured: 3.2-4.1 G multiply-adds a second against 4.7-5.2 aligned, the same loop).
+     */
+    private static void kQuantPairs(boolean q4k, MemorySegment packed, long groupOff, long groupBytes, int rows,
+                                    QuantizedRows x, int[] ts, int count, float[] out, int outStride, int outCol,
+                                    float[] mins) {
+        int n = x.cols;
+        int blocks = n / 256;
+        int pairs = rows / 2;
+        // weights, then per pair and block 16 d lanes (row A's d eight times, then row B's); dmin and the mins in
+        // the float tile, as kqMinsRows reads them
+        long dOff = 4L * pairs * kqStride(n);
+        long bytes = dOff + 64L * pairs * blocks;
+        MemorySegment tile = KQ_PAIR_TILE.get();
+        if (tile == null || tile.byteSize() < bytes) {
+            tile = java.lang.foreign.Arena.ofAuto().allocate(bytes, 64);
+            KQ_PAIR_TILE.set(tile);
+        }
+        int minOff = rows * blocks;
+        for (int r = 0; r < rows; r++) {
+            long group = groupOff + groupBytes * (r / PackedBlocks.GROUP_ROWS);
+            long wo = 4L * ((r / 2) * kqStride(n) + QL * (r % 2));
+            long dAt = dOff + 64L * (r / 2) * blocks + 4 * QL * (r % 2);
+            if (q4k) {
+                decodeQ4KPairTile(packed, group, r % PackedBlocks.GROUP_ROWS, blocks, tile, wo, dAt, mins, r, minOff + r,
+                        rows);
+            } else {
+                decodeQ6KPairTile(packed, group, r % PackedBlocks.GROUP_ROWS, blocks, tile, wo, dAt);
+            }
+        }
+        // per token (an odd count rounded up) and pair: 16 lanes
+        int accSize = (count + 1) * pairs * 16;
+        float[] acc = KQ_ACC.get();
+        if (acc == null || acc.length < accSize) {
+            acc = new float[accSize];
+            KQ_ACC.set(acc);
+        }
+        java.util.Arrays.fill(acc, 0, accSize, 0f);
+        for (int b = 0; b < blocks; b++) {
+            for (int t = 0; t < count; t += 2) {
+                // an odd last token goes with itself (its second accumulators unused)
+                int t0 = ts[t], t1 = t + 1 < count ? ts[t + 1] : t0;
+                int r = 0;
+                for (; r + 7 < rows; r += 8) {
+                    kqBlock4x2(tile, r, x, t0, t1, b, dOff, acc, 16 * (t * pairs + r / 2), 16 * ((t + 1) * pairs + r / 2));
                 }
-                for (; k < rows; k++) {
-                    out[o + k] += kqMins(tile, dminOff, minOff, rows, k, x, ts[i]);
+                for (; r < rows; r += 4) {
+                    kqBlock2x2(tile, r, x, t0, t1, b, dOff, acc, 16 * (t * pairs + r / 2), 16 * ((t + 1) * pairs + r / 2));
                 }
             }
+        }
+        for (int t = 0; t < count; t++) {
+            int o = ts[t] * outStride + outCol;
+            for (int r = 0; r < rows; r++) {
+                // kq4x2's sumQ of the row's eight lanes
+                int a = 16 * (t * pairs + r / 2) + 8 * (r % 2);
+                out[o + r] = ((acc[a] + acc[a + 4]) + (acc[a + 2] + acc[a + 6]))
+                        + ((acc[a + 1] + acc[a + 5]) + (acc[a + 3] + acc[a + 7]));
+            }
+        }
+        if (q4k) {
+            kqMinsAll(mins, 0, minOff, rows, x, ts, count, out, outStride, outCol);
         }
     }
 
@@ -3462,6 +3573,138 @@ final class VectorKernels extends ScalarKernels {
                             .mul(scLow).intoArray(tile, o + 8 * m);
                     ((FloatVector) v.lanewise(VectorOperators.LSHR, 16 + 4 * m).and(0xF).convert(VectorOperators.I2F, 0))
                             .mul(scHigh).intoArray(tile, o + 32 + 8 * m);
+                }
+            }
+        }
+    }
+
+    /** Block b of rows r .. r + 7 (four pairs) by two tokens, accumulators at {@code acc[a0 ..]} and {@code acc[a1 ..]}. */
+    private static void kqBlock4x2(MemorySegment tile, int r, QuantizedRows x, int t0, int t1, int b, long dOff,
+                                   float[] acc, int a0, int a1) {
+        int n = x.cols;
+        int blocks = n / 256;
+        MemorySegment xx = x.kqTwice;
+        long stride = 4L * kqStride(n);
+        long w0 = r / 2 * stride, w1 = w0 + stride, w2 = w1 + stride, w3 = w2 + stride;
+        long x0 = t0 * stride, x1 = t1 * stride;
+        long d0 = dOff + 64L * ((r / 2) * blocks + b);
+        FloatVector s00 = FloatVector.zero(WF), s10 = s00, s20 = s00, s30 = s00;
+        FloatVector s01 = s00, s11 = s00, s21 = s00, s31 = s00;
+        for (long p = 2048L * b; p < 2048L * (b + 1); p += 64) {
+            FloatVector xa = FloatVector.fromMemorySegment(WF, xx, x0 + p, LE);
+            FloatVector xb = FloatVector.fromMemorySegment(WF, xx, x1 + p, LE);
+            FloatVector v0 = FloatVector.fromMemorySegment(WF, tile, w0 + p, LE);
+            s00 = v0.fma(xa, s00);
+            s01 = v0.fma(xb, s01);
+            FloatVector v1 = FloatVector.fromMemorySegment(WF, tile, w1 + p, LE);
+            s10 = v1.fma(xa, s10);
+            s11 = v1.fma(xb, s11);
+            FloatVector v2 = FloatVector.fromMemorySegment(WF, tile, w2 + p, LE);
+            s20 = v2.fma(xa, s20);
+            s21 = v2.fma(xb, s21);
+            FloatVector v3 = FloatVector.fromMemorySegment(WF, tile, w3 + p, LE);
+            s30 = v3.fma(xa, s30);
+            s31 = v3.fma(xb, s31);
+        }
+        float dx0 = x.scales[t0 * blocks + b];
+        float dx1 = x.scales[t1 * blocks + b];
+        FloatVector e0 = FloatVector.fromMemorySegment(WF, tile, d0, LE);
+        FloatVector e1 = FloatVector.fromMemorySegment(WF, tile, d0 + 64L * blocks, LE);
+        FloatVector e2 = FloatVector.fromMemorySegment(WF, tile, d0 + 128L * blocks, LE);
+        FloatVector e3 = FloatVector.fromMemorySegment(WF, tile, d0 + 192L * blocks, LE);
+        s00.fma(e0.mul(dx0), FloatVector.fromArray(WF, acc, a0)).intoArray(acc, a0);
+        s10.fma(e1.mul(dx0), FloatVector.fromArray(WF, acc, a0 + 16)).intoArray(acc, a0 + 16);
+        s20.fma(e2.mul(dx0), FloatVector.fromArray(WF, acc, a0 + 32)).intoArray(acc, a0 + 32);
+        s30.fma(e3.mul(dx0), FloatVector.fromArray(WF, acc, a0 + 48)).intoArray(acc, a0 + 48);
+        s01.fma(e0.mul(dx1), FloatVector.fromArray(WF, acc, a1)).intoArray(acc, a1);
+        s11.fma(e1.mul(dx1), FloatVector.fromArray(WF, acc, a1 + 16)).intoArray(acc, a1 + 16);
+        s21.fma(e2.mul(dx1), FloatVector.fromArray(WF, acc, a1 + 32)).intoArray(acc, a1 + 32);
+        s31.fma(e3.mul(dx1), FloatVector.fromArray(WF, acc, a1 + 48)).intoArray(acc, a1 + 48);
+    }
+
+    /** {@link #kqBlock4x2} for rows r .. r + 3 (two pairs). */
+    private static void kqBlock2x2(MemorySegment tile, int r, QuantizedRows x, int t0, int t1, int b, long dOff,
+                                   float[] acc, int a0, int a1) {
+        int n = x.cols;
+        int blocks = n / 256;
+        MemorySegment xx = x.kqTwice;
+        long stride = 4L * kqStride(n);
+        long w0 = r / 2 * stride, w1 = w0 + stride;
+        long x0 = t0 * stride, x1 = t1 * stride;
+        long d0 = dOff + 64L * ((r / 2) * blocks + b);
+        FloatVector s00 = FloatVector.zero(WF), s10 = s00, s01 = s00, s11 = s00;
+        for (long p = 2048L * b; p < 2048L * (b + 1); p += 64) {
+            FloatVector xa = FloatVector.fromMemorySegment(WF, xx, x0 + p, LE);
+            FloatVector xb = FloatVector.fromMemorySegment(WF, xx, x1 + p, LE);
+            FloatVector v0 = FloatVector.fromMemorySegment(WF, tile, w0 + p, LE);
+            s00 = v0.fma(xa, s00);
+            s01 = v0.fma(xb, s01);
+            FloatVector v1 = FloatVector.fromMemorySegment(WF, tile, w1 + p, LE);
+            s10 = v1.fma(xa, s10);
+            s11 = v1.fma(xb, s11);
+        }
+        float dx0 = x.scales[t0 * blocks + b];
+        float dx1 = x.scales[t1 * blocks + b];
+        FloatVector e0 = FloatVector.fromMemorySegment(WF, tile, d0, LE);
+        FloatVector e1 = FloatVector.fromMemorySegment(WF, tile, d0 + 64L * blocks, LE);
+        s00.fma(e0.mul(dx0), FloatVector.fromArray(WF, acc, a0)).intoArray(acc, a0);
+        s10.fma(e1.mul(dx0), FloatVector.fromArray(WF, acc, a0 + 16)).intoArray(acc, a0 + 16);
+        s01.fma(e0.mul(dx1), FloatVector.fromArray(WF, acc, a1)).intoArray(acc, a1);
+        s11.fma(e1.mul(dx1), FloatVector.fromArray(WF, acc, a1 + 16)).intoArray(acc, a1 + 16);
+    }
+
+    /**
+     * {@link #decodeQ4KTilePacked} into {@link #kQuantPairs}'s tile: value p of the row to byte {@code wo + 8p}
+     * (by eights, the pair's other row between), block b's d to 8 lanes from {@code dAt + 64 b}; dmin and the
+     * mins into {@code mins} as the float tile holds them.
+     */
+    private static void decodeQ4KPairTile(MemorySegment packed, long group, int k, int blocks, MemorySegment tile,
+                                          long wo, long dAt, float[] mins, int dminOff, int minOff, int rows) {
+        for (int b = 0; b < blocks; b++) {
+            long sb = PackedBlocks.kPairBlock(group, PackedBlocks.Q4_K_PAIR_BLOCK_BYTES, blocks, k, b);
+            int half = k % 2;
+            long sc = sb + PackedBlocks.Q4_K_SCALES + 16L * half;
+            long q = sb + PackedBlocks.Q4_K_QUANTS + 128L * half;
+            FloatVector.broadcast(QF, packed.get(F32LE, sb + 8L * half)).intoMemorySegment(tile, dAt + 64L * b, LE);
+            mins[dminOff + rows * b] = packed.get(F32LE, sb + 8L * half + 4);
+            for (int j = 0; j < 8; j++) {
+                mins[minOff + rows * (8 * b + (j % 2) * 4 + j / 2)] = packed.get(I8, sc + 8 + j);
+            }
+            for (int c = 0; c < 4; c++) {
+                float scLow = packed.get(I8, sc + 2 * c);
+                float scHigh = packed.get(I8, sc + 2 * c + 1);
+                long o = wo + 8L * (256 * b + 64 * c);
+                // as decodeQ4KTilePacked: nibble m of lane L goes to value 8m + L (32 more for the high nibbles)
+                IntVector v = IntVector.fromMemorySegment(QI, packed, q + 32L * c, LE);
+                for (int m = 0; m < 4; m++) {
+                    ((FloatVector) v.lanewise(VectorOperators.LSHR, 4 * m).and(0xF).convert(VectorOperators.I2F, 0))
+                            .mul(scLow).intoMemorySegment(tile, o + 64L * m, LE);
+                    ((FloatVector) v.lanewise(VectorOperators.LSHR, 16 + 4 * m).and(0xF).convert(VectorOperators.I2F, 0))
+                            .mul(scHigh).intoMemorySegment(tile, o + 8L * (32 + 8 * m), LE);
+                }
+            }
+        }
+    }
+
+    /** {@link #decodeQ6KTilePacked} into {@link #kQuantPairs}'s tile, placed as {@link #decodeQ4KPairTile} does. */
+    private static void decodeQ6KPairTile(MemorySegment packed, long group, int k, int blocks, MemorySegment tile,
+                                          long wo, long dAt) {
+        for (int b = 0; b < blocks; b++) {
+            long sb = PackedBlocks.kPairBlock(group, PackedBlocks.Q6_K_PAIR_BLOCK_BYTES, blocks, k, b);
+            int j = k % 2;
+            long sc = sb + PackedBlocks.Q6_K_SCALES + 16L * j;
+            long q = sb + PackedBlocks.Q6_K_QUANTS + 256L * j;
+            FloatVector.broadcast(QF, packed.get(F32LE, sb + 4L * j)).intoMemorySegment(tile, dAt + 64L * b, LE);
+            for (int run = 0; run < 8; run++) {
+                FloatVector scale = (FloatVector) ((IntVector) jdk.incubator.vector.ByteVector.fromMemorySegment(
+                        jdk.incubator.vector.ByteVector.SPECIES_64, packed, sc + 8 * (run / 4), LE)
+                        .convertShape(VectorOperators.B2I, QI, 0)).rearrange(run % 4 == 0 ? SCALES_0 : run % 4 == 1
+                        ? SCALES_1 : run % 4 == 2 ? SCALES_2 : SCALES_3).convert(VectorOperators.I2F, 0);
+                IntVector v = IntVector.fromMemorySegment(QI, packed, q + 32L * run, LE);
+                long o = wo + 8L * (256 * b + 32 * run);
+                for (int m = 0; m < 4; m++) {
+                    ((FloatVector) v.lanewise(VectorOperators.LSHL, 24 - 8 * m).lanewise(VectorOperators.ASHR, 24)
+                            .convert(VectorOperators.I2F, 0)).mul(scale).intoMemorySegment(tile, o + 64L * m, LE);
                 }
             }
         }
