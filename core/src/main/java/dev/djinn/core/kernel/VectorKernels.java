@@ -3505,12 +3505,14 @@ final class VectorKernels extends ScalarKernels {
         int minOff = rows * blocks;
         for (int r = 0; r < rows; r++) {
             long group = groupOff + groupBytes * (r / PackedBlocks.GROUP_ROWS);
-            long wo = 4L * ((r / 2) * kqStride(n) + QL * (r % 2));
-            long dAt = dOff + 64L * (r / 2) * blocks + 4 * QL * (r % 2);
             if (q4k) {
-                decodeQ4KPairTile(packed, group, r % PackedBlocks.GROUP_ROWS, blocks, tile, wo, dAt, mins, r, minOff + r,
-                        rows);
+                if (r % 2 == 0) {
+                    decodeQ4KPairTile(packed, group, r % PackedBlocks.GROUP_ROWS, blocks, tile, 4L * (r / 2) * kqStride(n),
+                            dOff + 64L * (r / 2) * blocks, mins, r, minOff + r, rows);
+                }
             } else {
+                long wo = 4L * ((r / 2) * kqStride(n) + QL * (r % 2));
+                long dAt = dOff + 64L * (r / 2) * blocks + 4 * QL * (r % 2);
                 decodeQ6KPairTile(packed, group, r % PackedBlocks.GROUP_ROWS, blocks, tile, wo, dAt);
             }
         }
@@ -3654,37 +3656,53 @@ final class VectorKernels extends ScalarKernels {
     }
 
     /**
-     * {@link #decodeQ4KTilePacked} into {@link #kQuantPairs}'s tile: value p of the row to byte {@code wo + 8p}
-     * (by eights, the pair's other row between), block b's d to 8 lanes from {@code dAt + 64 b}; dmin and the
-     * mins into {@code mins} as the float tile holds them.
+     * {@link #decodeQ4KTilePacked} into {@link #kQuantPairs}'s tile, both rows of the pair from row {@code k}
+     * (even) at once: each 512-bit vector the same eight values of row A (lanes 0-7) and row B (8-15), stored at
+     * byte {@code wo + 8p} for value p; block b's d lanes at {@code dAt + 64 b}; dmin and the mins into {@code
+     * mins} as the float tile holds them (rows {@code dminOff} and {@code dminOff + 1}).
      */
     private static void decodeQ4KPairTile(MemorySegment packed, long group, int k, int blocks, MemorySegment tile,
                                           long wo, long dAt, float[] mins, int dminOff, int minOff, int rows) {
         for (int b = 0; b < blocks; b++) {
             long sb = PackedBlocks.kPairBlock(group, PackedBlocks.Q4_K_PAIR_BLOCK_BYTES, blocks, k, b);
-            int half = k % 2;
-            long sc = sb + PackedBlocks.Q4_K_SCALES + 16L * half;
-            long q = sb + PackedBlocks.Q4_K_QUANTS + 128L * half;
-            FloatVector.broadcast(QF, packed.get(F32LE, sb + 8L * half)).intoMemorySegment(tile, dAt + 64L * b, LE);
-            mins[dminOff + rows * b] = packed.get(F32LE, sb + 8L * half + 4);
-            for (int j = 0; j < 8; j++) {
-                mins[minOff + rows * (8 * b + (j % 2) * 4 + j / 2)] = packed.get(I8, sc + 8 + j);
+            long sc = sb + PackedBlocks.Q4_K_SCALES; // row A's 16 bytes, then row B's
+            long q = sb + PackedBlocks.Q4_K_QUANTS; // row A's 128 bytes, then row B's
+            FloatVector.broadcast(WF, packed.get(F32LE, sb)).blend(packed.get(F32LE, sb + 8), HIGH_HALF_WF)
+                    .intoMemorySegment(tile, dAt + 64L * b, LE);
+            for (int h = 0; h < 2; h++) {
+                mins[dminOff + h + rows * b] = packed.get(F32LE, sb + 8L * h + 4);
+                for (int j = 0; j < 8; j++) {
+                    mins[minOff + h + rows * (8 * b + (j % 2) * 4 + j / 2)] = packed.get(I8, sc + 16 * h + 8 + j);
+                }
             }
-            for (int c = 0; c < 4; c++) {
-                float scLow = packed.get(I8, sc + 2 * c);
-                float scHigh = packed.get(I8, sc + 2 * c + 1);
-                long o = wo + 8L * (256 * b + 64 * c);
-                // as decodeQ4KTilePacked: nibble m of lane L goes to value 8m + L (32 more for the high nibbles)
-                IntVector v = IntVector.fromMemorySegment(QI, packed, q + 32L * c, LE);
-                for (int m = 0; m < 4; m++) {
-                    ((FloatVector) v.lanewise(VectorOperators.LSHR, 4 * m).and(0xF).convert(VectorOperators.I2F, 0))
-                            .mul(scLow).intoMemorySegment(tile, o + 64L * m, LE);
-                    ((FloatVector) v.lanewise(VectorOperators.LSHR, 16 + 4 * m).and(0xF).convert(VectorOperators.I2F, 0))
-                            .mul(scHigh).intoMemorySegment(tile, o + 8L * (32 + 8 * m), LE);
+            for (int c = 0; c < 4; c += 2) {
+                // runs c and c + 1 of each row, rearranged into run c of both rows and run c + 1 of both
+                IntVector la = IntVector.fromMemorySegment(WI, packed, q + 32L * c, LE);
+                IntVector lb = IntVector.fromMemorySegment(WI, packed, q + 128 + 32L * c, LE);
+                for (int e = 0; e < 2; e++) {
+                    int cc = c + e;
+                    IntVector v = (e == 0 ? FIRST_HALVES : SECOND_HALVES).selectFrom(la, lb);
+                    FloatVector scLow = FloatVector.broadcast(WF, packed.get(I8, sc + 2 * cc))
+                            .blend(packed.get(I8, sc + 16 + 2 * cc), HIGH_HALF_WF);
+                    FloatVector scHigh = FloatVector.broadcast(WF, packed.get(I8, sc + 2 * cc + 1))
+                            .blend(packed.get(I8, sc + 16 + 2 * cc + 1), HIGH_HALF_WF);
+                    long o = wo + 8L * (256 * b + 64 * cc);
+                    for (int m = 0; m < 4; m++) {
+                        ((FloatVector) v.lanewise(VectorOperators.LSHR, 4 * m).and(0xF).convert(VectorOperators.I2F, 0))
+                                .mul(scLow).intoMemorySegment(tile, o + 64L * m, LE);
+                        ((FloatVector) v.lanewise(VectorOperators.LSHR, 16 + 4 * m).and(0xF)
+                                .convert(VectorOperators.I2F, 0)).mul(scHigh).intoMemorySegment(tile, o + 8L * (32 + 8 * m), LE);
+                    }
                 }
             }
         }
     }
+
+    /** Two-vector selections: the lower halves of two vectors side by side, and their upper halves. */
+    private static final IntVector FIRST_HALVES = IntVector.fromArray(WI,
+            new int[] {0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23}, 0);
+    private static final IntVector SECOND_HALVES = IntVector.fromArray(WI,
+            new int[] {8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31}, 0);
 
     /** {@link #decodeQ6KTilePacked} into {@link #kQuantPairs}'s tile, placed as {@link #decodeQ4KPairTile} does. */
     private static void decodeQ6KPairTile(MemorySegment packed, long group, int k, int blocks, MemorySegment tile,
