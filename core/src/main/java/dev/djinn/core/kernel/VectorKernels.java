@@ -3482,10 +3482,10 @@ final class VectorKernels extends ScalarKernels {
      * {@link #gemmKQuantPacked} for generated rows only, at 512 bits, with a row pair per vector: the tile holds
      * rows 2i and 2i + 1 interleaved by eight values (row A's 8, row B's 8, ...) and the activations come twice in
      * a row ({@link QuantizedRows#kqTwice}), so lanes 0-7 of every operation are {@link #kq4x2}'s lanes for row A
-     * and lanes 8-15 its lanes for row B: the same bits. Blocks outer, every token and row of the tile inner, the
-     * accumulators in {@code KQ_ACC}: a block of the tile (1 KiB a row) and of the tokens stays in L1. Tile and
-     * activations live off the heap, 64-byte aligned: a float array's vectors straddle cache lines as its base
-     * falls (measured: 3.2-4.1 G multiply-adds a second against 4.7-5.2 aligned, the same loop).
+     * and lanes 8-15 its lanes for row B: the same bits. Blocks outer: the tile is one block of every row (1 KiB
+     * a row), decoded, then met by every token, the accumulators in {@code KQ_ACC}, so that tile and tokens stay
+     * in L1. Tile and activations live off the heap, 64-byte aligned: a float array's vectors straddle cache lines
+     * as its base falls (measured: 3.2-4.1 G multiply-adds a second against 4.7-5.2 aligned, the same loop).
      */
     private static void kQuantPairs(boolean q4k, MemorySegment packed, long groupOff, long groupBytes, int rows,
                                     QuantizedRows x, int[] ts, int count, float[] out, int outStride, int outCol,
@@ -3493,29 +3493,17 @@ final class VectorKernels extends ScalarKernels {
         int n = x.cols;
         int blocks = n / 256;
         int pairs = rows / 2;
-        // weights, then per pair and block 16 d lanes (row A's d eight times, then row B's); dmin and the mins in
-        // the float tile, as kqMinsRows reads them
-        long dOff = 4L * pairs * kqStride(n);
-        long bytes = dOff + 64L * pairs * blocks;
+        // one block of every row: per pair 512 floats (a block of both rows), then per pair 16 d lanes (row A's d
+        // eight times, then row B's); dmin and the mins in the float tile, as kqMinsRows reads them
+        long dOff = 2048L * pairs;
+        long bytes = dOff + 64L * pairs;
         MemorySegment tile = KQ_PAIR_TILE.get();
         if (tile == null || tile.byteSize() < bytes) {
             tile = java.lang.foreign.Arena.ofAuto().allocate(bytes, 64);
             KQ_PAIR_TILE.set(tile);
         }
         int minOff = rows * blocks;
-        for (int r = 0; r < rows; r++) {
-            long group = groupOff + groupBytes * (r / PackedBlocks.GROUP_ROWS);
-            if (q4k) {
-                if (r % 2 == 0) {
-                    decodeQ4KPairTile(packed, group, r % PackedBlocks.GROUP_ROWS, blocks, tile, 4L * (r / 2) * kqStride(n),
-                            dOff + 64L * (r / 2) * blocks, mins, r, minOff + r, rows);
-                }
-            } else {
-                long wo = 4L * ((r / 2) * kqStride(n) + QL * (r % 2));
-                long dAt = dOff + 64L * (r / 2) * blocks + 4 * QL * (r % 2);
-                decodeQ6KPairTile(packed, group, r % PackedBlocks.GROUP_ROWS, blocks, tile, wo, dAt);
-            }
-        }
+        long[] words = HEADER_WORDS.get();
         // per token (an odd count rounded up) and pair: 16 lanes
         int accSize = (count + 1) * pairs * 16;
         float[] acc = KQ_ACC.get();
@@ -3525,6 +3513,16 @@ final class VectorKernels extends ScalarKernels {
         }
         java.util.Arrays.fill(acc, 0, accSize, 0f);
         for (int b = 0; b < blocks; b++) {
+            for (int r = 0; r < rows; r += 2) {
+                long group = groupOff + groupBytes * (r / PackedBlocks.GROUP_ROWS);
+                if (q4k) {
+                    decodeQ4KPairBlock(packed, group, r % PackedBlocks.GROUP_ROWS, blocks, b, tile, 2048L * (r / 2),
+                            dOff + 64L * (r / 2), mins, r, minOff + r, rows, words);
+                } else {
+                    decodeQ6KPairBlock(packed, group, r % PackedBlocks.GROUP_ROWS, blocks, b, tile, 2048L * (r / 2),
+                            dOff + 64L * (r / 2));
+                }
+            }
             for (int t = 0; t < count; t += 2) {
                 // an odd last token goes with itself (its second accumulators unused)
                 int t0 = ts[t], t1 = t + 1 < count ? ts[t + 1] : t0;
@@ -3587,12 +3585,12 @@ final class VectorKernels extends ScalarKernels {
         int blocks = n / 256;
         MemorySegment xx = x.kqTwice;
         long stride = 4L * kqStride(n);
-        long w0 = r / 2 * stride, w1 = w0 + stride, w2 = w1 + stride, w3 = w2 + stride;
-        long x0 = t0 * stride, x1 = t1 * stride;
-        long d0 = dOff + 64L * ((r / 2) * blocks + b);
+        long w0 = 1024L * r, w1 = w0 + 2048, w2 = w1 + 2048, w3 = w2 + 2048;
+        long x0 = t0 * stride + 2048L * b, x1 = t1 * stride + 2048L * b;
+        long d0 = dOff + 32L * r;
         FloatVector s00 = FloatVector.zero(WF), s10 = s00, s20 = s00, s30 = s00;
         FloatVector s01 = s00, s11 = s00, s21 = s00, s31 = s00;
-        for (long p = 2048L * b; p < 2048L * (b + 1); p += 64) {
+        for (long p = 0; p < 2048; p += 64) {
             FloatVector xa = FloatVector.fromMemorySegment(WF, xx, x0 + p, LE);
             FloatVector xb = FloatVector.fromMemorySegment(WF, xx, x1 + p, LE);
             FloatVector v0 = FloatVector.fromMemorySegment(WF, tile, w0 + p, LE);
@@ -3611,9 +3609,9 @@ final class VectorKernels extends ScalarKernels {
         float dx0 = x.scales[t0 * blocks + b];
         float dx1 = x.scales[t1 * blocks + b];
         FloatVector e0 = FloatVector.fromMemorySegment(WF, tile, d0, LE);
-        FloatVector e1 = FloatVector.fromMemorySegment(WF, tile, d0 + 64L * blocks, LE);
-        FloatVector e2 = FloatVector.fromMemorySegment(WF, tile, d0 + 128L * blocks, LE);
-        FloatVector e3 = FloatVector.fromMemorySegment(WF, tile, d0 + 192L * blocks, LE);
+        FloatVector e1 = FloatVector.fromMemorySegment(WF, tile, d0 + 64, LE);
+        FloatVector e2 = FloatVector.fromMemorySegment(WF, tile, d0 + 128, LE);
+        FloatVector e3 = FloatVector.fromMemorySegment(WF, tile, d0 + 192, LE);
         s00.fma(e0.mul(dx0), FloatVector.fromArray(WF, acc, a0)).intoArray(acc, a0);
         s10.fma(e1.mul(dx0), FloatVector.fromArray(WF, acc, a0 + 16)).intoArray(acc, a0 + 16);
         s20.fma(e2.mul(dx0), FloatVector.fromArray(WF, acc, a0 + 32)).intoArray(acc, a0 + 32);
@@ -3631,11 +3629,11 @@ final class VectorKernels extends ScalarKernels {
         int blocks = n / 256;
         MemorySegment xx = x.kqTwice;
         long stride = 4L * kqStride(n);
-        long w0 = r / 2 * stride, w1 = w0 + stride;
-        long x0 = t0 * stride, x1 = t1 * stride;
-        long d0 = dOff + 64L * ((r / 2) * blocks + b);
+        long w0 = 1024L * r, w1 = w0 + 2048;
+        long x0 = t0 * stride + 2048L * b, x1 = t1 * stride + 2048L * b;
+        long d0 = dOff + 32L * r;
         FloatVector s00 = FloatVector.zero(WF), s10 = s00, s01 = s00, s11 = s00;
-        for (long p = 2048L * b; p < 2048L * (b + 1); p += 64) {
+        for (long p = 0; p < 2048; p += 64) {
             FloatVector xa = FloatVector.fromMemorySegment(WF, xx, x0 + p, LE);
             FloatVector xb = FloatVector.fromMemorySegment(WF, xx, x1 + p, LE);
             FloatVector v0 = FloatVector.fromMemorySegment(WF, tile, w0 + p, LE);
@@ -3648,7 +3646,7 @@ final class VectorKernels extends ScalarKernels {
         float dx0 = x.scales[t0 * blocks + b];
         float dx1 = x.scales[t1 * blocks + b];
         FloatVector e0 = FloatVector.fromMemorySegment(WF, tile, d0, LE);
-        FloatVector e1 = FloatVector.fromMemorySegment(WF, tile, d0 + 64L * blocks, LE);
+        FloatVector e1 = FloatVector.fromMemorySegment(WF, tile, d0 + 64, LE);
         s00.fma(e0.mul(dx0), FloatVector.fromArray(WF, acc, a0)).intoArray(acc, a0);
         s10.fma(e1.mul(dx0), FloatVector.fromArray(WF, acc, a0 + 16)).intoArray(acc, a0 + 16);
         s01.fma(e0.mul(dx1), FloatVector.fromArray(WF, acc, a1)).intoArray(acc, a1);
@@ -3656,70 +3654,99 @@ final class VectorKernels extends ScalarKernels {
     }
 
     /**
-     * {@link #decodeQ4KTilePacked} into {@link #kQuantPairs}'s tile, both rows of the pair from row {@code k}
-     * (even) at once: each 512-bit vector the same eight values of row A (lanes 0-7) and row B (8-15), stored at
-     * byte {@code wo + 8p} for value p; block b's d lanes at {@code dAt + 64 b}; dmin and the mins into {@code
-     * mins} as the float tile holds them (rows {@code dminOff} and {@code dminOff + 1}).
+     * Block b of {@link #decodeQ4KTilePacked} into {@link #kQuantPairs}'s tile, both rows of the pair from row
+     * {@code k} (even) at once: each 512-bit vector the same eight values of row A (lanes 0-7) and row B (8-15),
+     * stored at byte {@code wo + 8p} for value p of the block; its d lanes at {@code dAt}; dmin and the mins into
+     * {@code mins} as the float tile holds them (rows {@code dminOff} and {@code dminOff + 1}).
      */
-    private static void decodeQ4KPairTile(MemorySegment packed, long group, int k, int blocks, MemorySegment tile,
-                                          long wo, long dAt, float[] mins, int dminOff, int minOff, int rows) {
-        for (int b = 0; b < blocks; b++) {
-            long sb = PackedBlocks.kPairBlock(group, PackedBlocks.Q4_K_PAIR_BLOCK_BYTES, blocks, k, b);
-            long sc = sb + PackedBlocks.Q4_K_SCALES; // row A's 16 bytes, then row B's
-            long q = sb + PackedBlocks.Q4_K_QUANTS; // row A's 128 bytes, then row B's
-            FloatVector.broadcast(WF, packed.get(F32LE, sb)).blend(packed.get(F32LE, sb + 8), HIGH_HALF_WF)
-                    .intoMemorySegment(tile, dAt + 64L * b, LE);
-            for (int h = 0; h < 2; h++) {
-                mins[dminOff + h + rows * b] = packed.get(F32LE, sb + 8L * h + 4);
-                for (int j = 0; j < 8; j++) {
-                    mins[minOff + h + rows * (8 * b + (j % 2) * 4 + j / 2)] = packed.get(I8, sc + 16 * h + 8 + j);
-                }
+    private static void decodeQ4KPairBlock(MemorySegment packed, long group, int k, int blocks, int b,
+                                           MemorySegment tile, long wo, long dAt, float[] mins, int dminOff, int minOff,
+                                           int rows, long[] words) {
+        long sb = PackedBlocks.kPairBlock(group, PackedBlocks.Q4_K_PAIR_BLOCK_BYTES, blocks, k, b);
+        long q = sb + PackedBlocks.Q4_K_QUANTS; // row A's 128 bytes, then row B's
+        // the header (d and dmin of row A, then of row B), then each row's eight scales and eight mins
+        headerWords(packed, sb, words);
+        FloatVector.broadcast(WF, Float.intBitsToFloat((int) words[0]))
+                .blend(Float.intBitsToFloat((int) words[1]), HIGH_HALF_WF).intoMemorySegment(tile, dAt, LE);
+        for (int h = 0; h < 2; h++) {
+            mins[dminOff + h + rows * b] = Float.intBitsToFloat((int) (words[h] >>> 32));
+            long m = words[3 + 2 * h];
+            for (int j = 0; j < 8; j++) {
+                mins[minOff + h + rows * (8 * b + (j % 2) * 4 + j / 2)] = (byte) (m >>> 8 * j);
             }
-            for (int c = 0; c < 4; c += 2) {
-                // runs c and c + 1 of each row, rearranged into run c of both rows and run c + 1 of both
-                IntVector la = IntVector.fromMemorySegment(WI, packed, q + 32L * c, LE);
-                IntVector lb = IntVector.fromMemorySegment(WI, packed, q + 128 + 32L * c, LE);
-                for (int e = 0; e < 2; e++) {
-                    int cc = c + e;
-                    IntVector v = (e == 0 ? FIRST_HALVES : SECOND_HALVES).selectFrom(la, lb);
-                    FloatVector scLow = FloatVector.broadcast(WF, packed.get(I8, sc + 2 * cc))
-                            .blend(packed.get(I8, sc + 16 + 2 * cc), HIGH_HALF_WF);
-                    FloatVector scHigh = FloatVector.broadcast(WF, packed.get(I8, sc + 2 * cc + 1))
-                            .blend(packed.get(I8, sc + 16 + 2 * cc + 1), HIGH_HALF_WF);
-                    long o = wo + 8L * (256 * b + 64 * cc);
-                    for (int m = 0; m < 4; m++) {
-                        ((FloatVector) v.lanewise(VectorOperators.LSHR, 4 * m).and(0xF).convert(VectorOperators.I2F, 0))
-                                .mul(scLow).intoMemorySegment(tile, o + 64L * m, LE);
-                        ((FloatVector) v.lanewise(VectorOperators.LSHR, 16 + 4 * m).and(0xF)
-                                .convert(VectorOperators.I2F, 0)).mul(scHigh).intoMemorySegment(tile, o + 8L * (32 + 8 * m), LE);
-                    }
+        }
+        // the pair's 32 scale bytes as ints: row A's eight scales and eight mins, then row B's
+        jdk.incubator.vector.ByteVector bytes = jdk.incubator.vector.ByteVector.fromMemorySegment(
+                jdk.incubator.vector.ByteVector.SPECIES_256, packed, sb + PackedBlocks.Q4_K_SCALES, LE);
+        IntVector sA = (IntVector) bytes.convertShape(VectorOperators.B2I, WI, 0);
+        IntVector sB = (IntVector) bytes.convertShape(VectorOperators.B2I, WI, 1);
+        for (int c = 0; c < 4; c += 2) {
+            // runs c and c + 1 of each row, rearranged into run c of both rows and run c + 1 of both
+            IntVector la = IntVector.fromMemorySegment(WI, packed, q + 32L * c, LE);
+            IntVector lb = IntVector.fromMemorySegment(WI, packed, q + 128 + 32L * c, LE);
+            for (int e = 0; e < 2; e++) {
+                int cc = c + e;
+                IntVector v = FIRST_HALVES.add(8 * e).selectFrom(la, lb);
+                FloatVector scLow = (FloatVector) SUB_SCALES.add(2 * cc).selectFrom(sA, sB)
+                        .convert(VectorOperators.I2F, 0);
+                FloatVector scHigh = (FloatVector) SUB_SCALES.add(2 * cc + 1).selectFrom(sA, sB)
+                        .convert(VectorOperators.I2F, 0);
+                long o = wo + 512L * cc;
+                for (int m = 0; m < 4; m++) {
+                    ((FloatVector) v.lanewise(VectorOperators.LSHR, 4 * m).and(0xF).convert(VectorOperators.I2F, 0))
+                            .mul(scLow).intoMemorySegment(tile, o + 64L * m, LE);
+                    ((FloatVector) v.lanewise(VectorOperators.LSHR, 16 + 4 * m).and(0xF)
+                            .convert(VectorOperators.I2F, 0)).mul(scHigh).intoMemorySegment(tile, o + 8L * (32 + 8 * m), LE);
                 }
             }
         }
     }
 
-    /** Two-vector selections: the lower halves of two vectors side by side, and their upper halves. */
+    /**
+     * The first 48 bytes of a Q4_K pair block (header and scales) as six longs: a method of its own, since C2
+     * left segment reads out of line (bounds checks a call each: a fifth of the multiply) in the decoders,
+     * grown past its inlining budget.
+     */
+    private static void headerWords(MemorySegment packed, long at, long[] words) {
+        for (int i = 0; i < 6; i++) {
+            words[i] = packed.get(I64, at + 8L * i);
+        }
+    }
+
+    /**
+     * Two-vector selection of the lower halves of two vectors side by side; plus 8, of their upper halves (an
+     * add, where choosing between two constant vectors in the loop made C2 box them).
+     */
     private static final IntVector FIRST_HALVES = IntVector.fromArray(WI,
             new int[] {0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23}, 0);
-    private static final IntVector SECOND_HALVES = IntVector.fromArray(WI,
-            new int[] {8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31}, 0);
 
-    /** {@link #decodeQ6KTilePacked} into {@link #kQuantPairs}'s tile, placed as {@link #decodeQ4KPairTile} does. */
-    private static void decodeQ6KPairTile(MemorySegment packed, long group, int k, int blocks, MemorySegment tile,
-                                          long wo, long dAt) {
-        for (int b = 0; b < blocks; b++) {
-            long sb = PackedBlocks.kPairBlock(group, PackedBlocks.Q6_K_PAIR_BLOCK_BYTES, blocks, k, b);
-            int j = k % 2;
-            long sc = sb + PackedBlocks.Q6_K_SCALES + 16L * j;
-            long q = sb + PackedBlocks.Q6_K_QUANTS + 256L * j;
-            FloatVector.broadcast(QF, packed.get(F32LE, sb + 4L * j)).intoMemorySegment(tile, dAt + 64L * b, LE);
-            for (int run = 0; run < 8; run++) {
-                FloatVector scale = (FloatVector) ((IntVector) jdk.incubator.vector.ByteVector.fromMemorySegment(
-                        jdk.incubator.vector.ByteVector.SPECIES_64, packed, sc + 8 * (run / 4), LE)
-                        .convertShape(VectorOperators.B2I, QI, 0)).rearrange(run % 4 == 0 ? SCALES_0 : run % 4 == 1
-                        ? SCALES_1 : run % 4 == 2 ? SCALES_2 : SCALES_3).convert(VectorOperators.I2F, 0);
-                IntVector v = IntVector.fromMemorySegment(QI, packed, q + 32L * run, LE);
-                long o = wo + 8L * (256 * b + 32 * run);
+    /**
+     * Block b of {@link #decodeQ6KTilePacked} into {@link #kQuantPairs}'s tile, both rows of the pair at once,
+     * placed as {@link #decodeQ4KPairBlock} places them. A run's four scales (its two sixteens' of each row) as
+     * lanes of four, picked out of the pair's 32 scale bytes by one two-vector selection.
+     */
+    private static void decodeQ6KPairBlock(MemorySegment packed, long group, int k, int blocks, int b,
+                                           MemorySegment tile, long wo, long dAt) {
+        long sb = PackedBlocks.kPairBlock(group, PackedBlocks.Q6_K_PAIR_BLOCK_BYTES, blocks, k, b);
+        long sc = sb + PackedBlocks.Q6_K_SCALES; // row A's 16 bytes, then row B's
+        long q = sb + PackedBlocks.Q6_K_QUANTS; // row A's 256 bytes, then row B's
+        FloatVector.broadcast(WF, packed.get(F32LE, sb)).blend(packed.get(F32LE, sb + 4), HIGH_HALF_WF)
+                .intoMemorySegment(tile, dAt, LE);
+        // the pair's 32 scale bytes as ints: row A's sixteen, then row B's
+        jdk.incubator.vector.ByteVector bytes = jdk.incubator.vector.ByteVector.fromMemorySegment(
+                jdk.incubator.vector.ByteVector.SPECIES_256, packed, sc, LE);
+        IntVector sA = (IntVector) bytes.convertShape(VectorOperators.B2I, WI, 0);
+        IntVector sB = (IntVector) bytes.convertShape(VectorOperators.B2I, WI, 1);
+        for (int run = 0; run < 8; run += 2) {
+            IntVector la = IntVector.fromMemorySegment(WI, packed, q + 32L * run, LE);
+            IntVector lb = IntVector.fromMemorySegment(WI, packed, q + 256 + 32L * run, LE);
+            for (int e = 0; e < 2; e++) {
+                int r = run + e;
+                FloatVector scale = (FloatVector) RUN_SCALES.add(2 * r).selectFrom(sA, sB)
+                        .convert(VectorOperators.I2F, 0);
+                IntVector v = FIRST_HALVES.add(8 * e).selectFrom(la, lb);
+                long o = wo + 256L * r;
+                // byte m of lane L to value 8m + L, as decodeQ6KTilePacked
                 for (int m = 0; m < 4; m++) {
                     ((FloatVector) v.lanewise(VectorOperators.LSHL, 24 - 8 * m).lanewise(VectorOperators.ASHR, 24)
                             .convert(VectorOperators.I2F, 0)).mul(scale).intoMemorySegment(tile, o + 64L * m, LE);
@@ -3727,6 +3754,17 @@ final class VectorKernels extends ScalarKernels {
             }
         }
     }
+
+    private static final java.lang.foreign.ValueLayout.OfLong I64 =
+            java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED.withOrder(LE);
+    private static final ThreadLocal<long[]> HEADER_WORDS = ThreadLocal.withInitial(() -> new long[6]);
+
+    /** Plus 2r, run r's scales out of a Q6_K pair's (row A's as ints, then row B's): A 2r, A 2r + 1, B 2r, B 2r + 1. */
+    private static final IntVector RUN_SCALES = IntVector.fromArray(WI,
+            new int[] {0, 0, 0, 0, 1, 1, 1, 1, 16, 16, 16, 16, 17, 17, 17, 17}, 0);
+    /** Plus j, sub-block j's scale out of a Q4_K pair's scale bytes (as ints): row A's in lanes 0-7, B's in 8-15. */
+    private static final IntVector SUB_SCALES = IntVector.fromArray(WI,
+            new int[] {0, 0, 0, 0, 0, 0, 0, 0, 16, 16, 16, 16, 16, 16, 16, 16}, 0);
 
     /** {@link #decodeQ6KTile} (one span per block) from row {@code k} of a packed group. */
     private static void decodeQ6KTilePacked(MemorySegment packed, long group, int k, int blocks, float[] tile, int wo,
