@@ -3513,15 +3513,10 @@ final class VectorKernels extends ScalarKernels {
         }
         java.util.Arrays.fill(acc, 0, accSize, 0f);
         for (int b = 0; b < blocks; b++) {
-            for (int r = 0; r < rows; r += 2) {
-                long group = groupOff + groupBytes * (r / PackedBlocks.GROUP_ROWS);
-                if (q4k) {
-                    decodeQ4KPairBlock(packed, group, r % PackedBlocks.GROUP_ROWS, blocks, b, tile, 2048L * (r / 2),
-                            dOff + 64L * (r / 2), mins, r, minOff + r, rows, words);
-                } else {
-                    decodeQ6KPairBlock(packed, group, r % PackedBlocks.GROUP_ROWS, blocks, b, tile, 2048L * (r / 2),
-                            dOff + 64L * (r / 2));
-                }
+            if (q4k) {
+                decodeQ4KBlock(packed, groupOff, groupBytes, blocks, b, rows, tile, dOff, mins, minOff, words);
+            } else {
+                decodeQ6KBlock(packed, groupOff, groupBytes, blocks, b, rows, tile, dOff);
             }
             for (int t = 0; t < count; t += 2) {
                 // an odd last token goes with itself (its second accumulators unused)
@@ -3659,22 +3654,40 @@ final class VectorKernels extends ScalarKernels {
      * stored at byte {@code wo + 8p} for value p of the block; its d lanes at {@code dAt}; dmin and the mins into
      * {@code mins} as the float tile holds them (rows {@code dminOff} and {@code dminOff + 1}).
      */
-    private static void decodeQ4KPairBlock(MemorySegment packed, long group, int k, int blocks, int b,
-                                           MemorySegment tile, long wo, long dAt, float[] mins, int dminOff, int minOff,
-                                           int rows, long[] words) {
-        long sb = PackedBlocks.kPairBlock(group, PackedBlocks.Q4_K_PAIR_BLOCK_BYTES, blocks, k, b);
-        long q = sb + PackedBlocks.Q4_K_QUANTS; // row A's 128 bytes, then row B's
-        // the header (d and dmin of row A, then of row B), then each row's eight scales and eight mins
-        headerWords(packed, sb, words);
-        FloatVector.broadcast(WF, Float.intBitsToFloat((int) words[0]))
-                .blend(Float.intBitsToFloat((int) words[1]), HIGH_HALF_WF).intoMemorySegment(tile, dAt, LE);
-        for (int h = 0; h < 2; h++) {
-            mins[dminOff + h + rows * b] = Float.intBitsToFloat((int) (words[h] >>> 32));
-            long m = words[3 + 2 * h];
-            for (int j = 0; j < 8; j++) {
-                mins[minOff + h + rows * (8 * b + (j % 2) * 4 + j / 2)] = (byte) (m >>> 8 * j);
+    private static void decodeQ4KBlock(MemorySegment packed, long groupOff, long groupBytes, int blocks, int b,
+                                       int rows, MemorySegment tile, long dOff, float[] mins, int minOffset,
+                                       long[] words) {
+        // one loop over the pairs: the tile's offsets are linear in it, so that C2 can hoist their bounds checks
+        for (int i = 0; i < rows / 2; i++) {
+            long group = groupOff + groupBytes * (2 * i / PackedBlocks.GROUP_ROWS);
+            int k = 2 * i % PackedBlocks.GROUP_ROWS;
+            long wo = 2048L * i;
+            long dAt = dOff + 64L * i;
+            int dminOff = 2 * i;
+            int minOff = minOffset + 2 * i;
+            long sb = PackedBlocks.kPairBlock(group, PackedBlocks.Q4_K_PAIR_BLOCK_BYTES, blocks, k, b);
+            // the header (d and dmin of row A, then of row B), then each row's eight scales and eight mins
+            headerWords(packed, sb, words);
+            FloatVector.broadcast(WF, Float.intBitsToFloat((int) words[0]))
+                    .blend(Float.intBitsToFloat((int) words[1]), HIGH_HALF_WF).intoMemorySegment(tile, dAt, LE);
+            for (int h = 0; h < 2; h++) {
+                mins[dminOff + h + rows * b] = Float.intBitsToFloat((int) (words[h] >>> 32));
+                long m = words[3 + 2 * h];
+                for (int j = 0; j < 8; j++) {
+                    mins[minOff + h + rows * (8 * b + (j % 2) * 4 + j / 2)] = (byte) (m >>> 8 * j);
+                }
             }
+            q4kPairValues(packed, sb, tile, wo);
         }
+    }
+
+    /**
+     * The values of a Q4_K pair block into the pair tile at {@code wo}: only vector operations, compiled on their
+     * own (bin/jit-directives), where with the decoder's scalar work around them C2 compiled slower code in about
+     * half of a server's starts.
+     */
+    private static void q4kPairValues(MemorySegment packed, long sb, MemorySegment tile, long wo) {
+        long q = sb + PackedBlocks.Q4_K_QUANTS; // row A's 128 bytes, then row B's
         // the pair's 32 scale bytes as ints: row A's eight scales and eight mins, then row B's
         jdk.incubator.vector.ByteVector bytes = jdk.incubator.vector.ByteVector.fromMemorySegment(
                 jdk.incubator.vector.ByteVector.SPECIES_256, packed, sb + PackedBlocks.Q4_K_SCALES, LE);
@@ -3688,15 +3701,16 @@ final class VectorKernels extends ScalarKernels {
                 int cc = c + e;
                 IntVector v = FIRST_HALVES.add(8 * e).selectFrom(la, lb);
                 FloatVector scLow = (FloatVector) SUB_SCALES.add(2 * cc).selectFrom(sA, sB)
-                        .convert(VectorOperators.I2F, 0);
+                        .convertShape(VectorOperators.I2F, WF, 0);
                 FloatVector scHigh = (FloatVector) SUB_SCALES.add(2 * cc + 1).selectFrom(sA, sB)
-                        .convert(VectorOperators.I2F, 0);
+                        .convertShape(VectorOperators.I2F, WF, 0);
                 long o = wo + 512L * cc;
                 for (int m = 0; m < 4; m++) {
-                    ((FloatVector) v.lanewise(VectorOperators.LSHR, 4 * m).and(0xF).convert(VectorOperators.I2F, 0))
-                            .mul(scLow).intoMemorySegment(tile, o + 64L * m, LE);
+                    ((FloatVector) v.lanewise(VectorOperators.LSHR, 4 * m).and(0xF)
+                            .convertShape(VectorOperators.I2F, WF, 0)).mul(scLow).intoMemorySegment(tile, o + 64L * m, LE);
                     ((FloatVector) v.lanewise(VectorOperators.LSHR, 16 + 4 * m).and(0xF)
-                            .convert(VectorOperators.I2F, 0)).mul(scHigh).intoMemorySegment(tile, o + 8L * (32 + 8 * m), LE);
+                            .convertShape(VectorOperators.I2F, WF, 0)).mul(scHigh)
+                            .intoMemorySegment(tile, o + 8L * (32 + 8 * m), LE);
                 }
             }
         }
@@ -3722,34 +3736,40 @@ final class VectorKernels extends ScalarKernels {
 
     /**
      * Block b of {@link #decodeQ6KTilePacked} into {@link #kQuantPairs}'s tile, both rows of the pair at once,
-     * placed as {@link #decodeQ4KPairBlock} places them. A run's four scales (its two sixteens' of each row) as
+     * placed as {@link #decodeQ4KBlock} places them. A run's four scales (its two sixteens' of each row) as
      * lanes of four, picked out of the pair's 32 scale bytes by one two-vector selection.
      */
-    private static void decodeQ6KPairBlock(MemorySegment packed, long group, int k, int blocks, int b,
-                                           MemorySegment tile, long wo, long dAt) {
-        long sb = PackedBlocks.kPairBlock(group, PackedBlocks.Q6_K_PAIR_BLOCK_BYTES, blocks, k, b);
-        long sc = sb + PackedBlocks.Q6_K_SCALES; // row A's 16 bytes, then row B's
-        long q = sb + PackedBlocks.Q6_K_QUANTS; // row A's 256 bytes, then row B's
-        FloatVector.broadcast(WF, packed.get(F32LE, sb)).blend(packed.get(F32LE, sb + 4), HIGH_HALF_WF)
-                .intoMemorySegment(tile, dAt, LE);
-        // the pair's 32 scale bytes as ints: row A's sixteen, then row B's
-        jdk.incubator.vector.ByteVector bytes = jdk.incubator.vector.ByteVector.fromMemorySegment(
-                jdk.incubator.vector.ByteVector.SPECIES_256, packed, sc, LE);
-        IntVector sA = (IntVector) bytes.convertShape(VectorOperators.B2I, WI, 0);
-        IntVector sB = (IntVector) bytes.convertShape(VectorOperators.B2I, WI, 1);
-        for (int run = 0; run < 8; run += 2) {
-            IntVector la = IntVector.fromMemorySegment(WI, packed, q + 32L * run, LE);
-            IntVector lb = IntVector.fromMemorySegment(WI, packed, q + 256 + 32L * run, LE);
-            for (int e = 0; e < 2; e++) {
-                int r = run + e;
-                FloatVector scale = (FloatVector) RUN_SCALES.add(2 * r).selectFrom(sA, sB)
-                        .convert(VectorOperators.I2F, 0);
-                IntVector v = FIRST_HALVES.add(8 * e).selectFrom(la, lb);
-                long o = wo + 256L * r;
-                // byte m of lane L to value 8m + L, as decodeQ6KTilePacked
-                for (int m = 0; m < 4; m++) {
-                    ((FloatVector) v.lanewise(VectorOperators.LSHL, 24 - 8 * m).lanewise(VectorOperators.ASHR, 24)
-                            .convert(VectorOperators.I2F, 0)).mul(scale).intoMemorySegment(tile, o + 64L * m, LE);
+    private static void decodeQ6KBlock(MemorySegment packed, long groupOff, long groupBytes, int blocks, int b,
+                                       int rows, MemorySegment tile, long dOff) {
+        for (int i = 0; i < rows / 2; i++) {
+            long group = groupOff + groupBytes * (2 * i / PackedBlocks.GROUP_ROWS);
+            int k = 2 * i % PackedBlocks.GROUP_ROWS;
+            long wo = 2048L * i;
+            long dAt = dOff + 64L * i;
+            long sb = PackedBlocks.kPairBlock(group, PackedBlocks.Q6_K_PAIR_BLOCK_BYTES, blocks, k, b);
+            long sc = sb + PackedBlocks.Q6_K_SCALES; // row A's 16 bytes, then row B's
+            long q = sb + PackedBlocks.Q6_K_QUANTS; // row A's 256 bytes, then row B's
+            FloatVector.broadcast(WF, packed.get(F32LE, sb)).blend(packed.get(F32LE, sb + 4), HIGH_HALF_WF)
+                    .intoMemorySegment(tile, dAt, LE);
+            // the pair's 32 scale bytes as ints: row A's sixteen, then row B's
+            jdk.incubator.vector.ByteVector bytes = jdk.incubator.vector.ByteVector.fromMemorySegment(
+                    jdk.incubator.vector.ByteVector.SPECIES_256, packed, sc, LE);
+            IntVector sA = (IntVector) bytes.convertShape(VectorOperators.B2I, WI, 0);
+            IntVector sB = (IntVector) bytes.convertShape(VectorOperators.B2I, WI, 1);
+            for (int run = 0; run < 8; run += 2) {
+                IntVector la = IntVector.fromMemorySegment(WI, packed, q + 32L * run, LE);
+                IntVector lb = IntVector.fromMemorySegment(WI, packed, q + 256 + 32L * run, LE);
+                for (int e = 0; e < 2; e++) {
+                    int r = run + e;
+                    FloatVector scale = (FloatVector) RUN_SCALES.add(2 * r).selectFrom(sA, sB)
+                            .convertShape(VectorOperators.I2F, WF, 0);
+                    IntVector v = FIRST_HALVES.add(8 * e).selectFrom(la, lb);
+                    long o = wo + 256L * r;
+                    // byte m of lane L to value 8m + L, as decodeQ6KTilePacked
+                    for (int m = 0; m < 4; m++) {
+                        ((FloatVector) v.lanewise(VectorOperators.LSHL, 24 - 8 * m).lanewise(VectorOperators.ASHR, 24)
+                                .convertShape(VectorOperators.I2F, WF, 0)).mul(scale).intoMemorySegment(tile, o + 64L * m, LE);
+                    }
                 }
             }
         }
