@@ -3585,23 +3585,19 @@ final class VectorKernels extends ScalarKernels {
         long d0 = dOff + 32L * r;
         FloatVector s00 = FloatVector.zero(WF), s10 = s00, s20 = s00, s30 = s00;
         FloatVector s01 = s00, s11 = s00, s21 = s00, s31 = s00;
-        // slices of the block's 2 KiB: offsets that C2 can prove in bounds from the loop's own range
-        MemorySegment sa = xx.asSlice(x0, 2048), sb = xx.asSlice(x1, 2048);
-        MemorySegment u0 = tile.asSlice(w0, 2048), u1 = tile.asSlice(w1, 2048), u2 = tile.asSlice(w2, 2048),
-                u3 = tile.asSlice(w3, 2048);
         for (long p = 0; p < 2048; p += 64) {
-            FloatVector xa = FloatVector.fromMemorySegment(WF, sa, p, LE);
-            FloatVector xb = FloatVector.fromMemorySegment(WF, sb, p, LE);
-            FloatVector v0 = FloatVector.fromMemorySegment(WF, u0, p, LE);
+            FloatVector xa = FloatVector.fromMemorySegment(WF, xx, x0 + p, LE);
+            FloatVector xb = FloatVector.fromMemorySegment(WF, xx, x1 + p, LE);
+            FloatVector v0 = FloatVector.fromMemorySegment(WF, tile, w0 + p, LE);
             s00 = v0.fma(xa, s00);
             s01 = v0.fma(xb, s01);
-            FloatVector v1 = FloatVector.fromMemorySegment(WF, u1, p, LE);
+            FloatVector v1 = FloatVector.fromMemorySegment(WF, tile, w1 + p, LE);
             s10 = v1.fma(xa, s10);
             s11 = v1.fma(xb, s11);
-            FloatVector v2 = FloatVector.fromMemorySegment(WF, u2, p, LE);
+            FloatVector v2 = FloatVector.fromMemorySegment(WF, tile, w2 + p, LE);
             s20 = v2.fma(xa, s20);
             s21 = v2.fma(xb, s21);
-            FloatVector v3 = FloatVector.fromMemorySegment(WF, u3, p, LE);
+            FloatVector v3 = FloatVector.fromMemorySegment(WF, tile, w3 + p, LE);
             s30 = v3.fma(xa, s30);
             s31 = v3.fma(xb, s31);
         }
@@ -3632,15 +3628,13 @@ final class VectorKernels extends ScalarKernels {
         long x0 = t0 * stride + 2048L * b, x1 = t1 * stride + 2048L * b;
         long d0 = dOff + 32L * r;
         FloatVector s00 = FloatVector.zero(WF), s10 = s00, s01 = s00, s11 = s00;
-        MemorySegment sa = xx.asSlice(x0, 2048), sb = xx.asSlice(x1, 2048);
-        MemorySegment u0 = tile.asSlice(w0, 2048), u1 = tile.asSlice(w1, 2048);
         for (long p = 0; p < 2048; p += 64) {
-            FloatVector xa = FloatVector.fromMemorySegment(WF, sa, p, LE);
-            FloatVector xb = FloatVector.fromMemorySegment(WF, sb, p, LE);
-            FloatVector v0 = FloatVector.fromMemorySegment(WF, u0, p, LE);
+            FloatVector xa = FloatVector.fromMemorySegment(WF, xx, x0 + p, LE);
+            FloatVector xb = FloatVector.fromMemorySegment(WF, xx, x1 + p, LE);
+            FloatVector v0 = FloatVector.fromMemorySegment(WF, tile, w0 + p, LE);
             s00 = v0.fma(xa, s00);
             s01 = v0.fma(xb, s01);
-            FloatVector v1 = FloatVector.fromMemorySegment(WF, u1, p, LE);
+            FloatVector v1 = FloatVector.fromMemorySegment(WF, tile, w1 + p, LE);
             s10 = v1.fma(xa, s10);
             s11 = v1.fma(xb, s11);
         }
@@ -3693,20 +3687,16 @@ final class VectorKernels extends ScalarKernels {
      * half of a server's starts.
      */
     private static void q4kPairValues(MemorySegment packed, long sb, MemorySegment tile, long wo) {
-        // slices of the pair block and of the pair's tile: constant offsets into constant sizes, so that C2 drops
-        // the bounds checks (kept per access, they cost the kernels a third of their time)
-        MemorySegment in = packed.asSlice(sb, PackedBlocks.Q4_K_PAIR_BLOCK_BYTES);
-        MemorySegment to = tile.asSlice(wo, 2048);
-        long q = PackedBlocks.Q4_K_QUANTS; // row A's 128 bytes, then row B's
+        long q = sb + PackedBlocks.Q4_K_QUANTS; // row A's 128 bytes, then row B's
         // the pair's 32 scale bytes as ints: row A's eight scales and eight mins, then row B's
         jdk.incubator.vector.ByteVector bytes = jdk.incubator.vector.ByteVector.fromMemorySegment(
-                jdk.incubator.vector.ByteVector.SPECIES_256, in, PackedBlocks.Q4_K_SCALES, LE);
+                jdk.incubator.vector.ByteVector.SPECIES_256, packed, sb + PackedBlocks.Q4_K_SCALES, LE);
         IntVector sA = (IntVector) bytes.convertShape(VectorOperators.B2I, WI, 0);
         IntVector sB = (IntVector) bytes.convertShape(VectorOperators.B2I, WI, 1);
         for (int c = 0; c < 4; c += 2) {
             // runs c and c + 1 of each row, rearranged into run c of both rows and run c + 1 of both
-            IntVector la = IntVector.fromMemorySegment(WI, in, q + 32L * c, LE);
-            IntVector lb = IntVector.fromMemorySegment(WI, in, q + 128 + 32L * c, LE);
+            IntVector la = IntVector.fromMemorySegment(WI, packed, q + 32L * c, LE);
+            IntVector lb = IntVector.fromMemorySegment(WI, packed, q + 128 + 32L * c, LE);
             for (int e = 0; e < 2; e++) {
                 int cc = c + e;
                 IntVector v = FIRST_HALVES.add(8 * e).selectFrom(la, lb);
@@ -3714,13 +3704,13 @@ final class VectorKernels extends ScalarKernels {
                         .convertShape(VectorOperators.I2F, WF, 0);
                 FloatVector scHigh = (FloatVector) SUB_SCALES.add(2 * cc + 1).selectFrom(sA, sB)
                         .convertShape(VectorOperators.I2F, WF, 0);
-                long o = 512L * cc;
+                long o = wo + 512L * cc;
                 for (int m = 0; m < 4; m++) {
                     ((FloatVector) v.lanewise(VectorOperators.LSHR, 4 * m).and(0xF)
-                            .convertShape(VectorOperators.I2F, WF, 0)).mul(scLow).intoMemorySegment(to, o + 64L * m, LE);
+                            .convertShape(VectorOperators.I2F, WF, 0)).mul(scLow).intoMemorySegment(tile, o + 64L * m, LE);
                     ((FloatVector) v.lanewise(VectorOperators.LSHR, 16 + 4 * m).and(0xF)
                             .convertShape(VectorOperators.I2F, WF, 0)).mul(scHigh)
-                            .intoMemorySegment(to, o + 8L * (32 + 8 * m), LE);
+                            .intoMemorySegment(tile, o + 8L * (32 + 8 * m), LE);
                 }
             }
         }
@@ -3757,31 +3747,28 @@ final class VectorKernels extends ScalarKernels {
             long wo = 2048L * i;
             long dAt = dOff + 64L * i;
             long sb = PackedBlocks.kPairBlock(group, PackedBlocks.Q6_K_PAIR_BLOCK_BYTES, blocks, k, b);
-            // slices: constant offsets into constant sizes (see q4kPairValues)
-            MemorySegment in = packed.asSlice(sb, PackedBlocks.Q6_K_PAIR_BLOCK_BYTES);
-            MemorySegment to = tile.asSlice(wo, 2048);
-            long sc = PackedBlocks.Q6_K_SCALES; // row A's 16 bytes, then row B's
-            long q = PackedBlocks.Q6_K_QUANTS; // row A's 256 bytes, then row B's
+            long sc = sb + PackedBlocks.Q6_K_SCALES; // row A's 16 bytes, then row B's
+            long q = sb + PackedBlocks.Q6_K_QUANTS; // row A's 256 bytes, then row B's
             FloatVector.broadcast(WF, packed.get(F32LE, sb)).blend(packed.get(F32LE, sb + 4), HIGH_HALF_WF)
                     .intoMemorySegment(tile, dAt, LE);
             // the pair's 32 scale bytes as ints: row A's sixteen, then row B's
             jdk.incubator.vector.ByteVector bytes = jdk.incubator.vector.ByteVector.fromMemorySegment(
-                    jdk.incubator.vector.ByteVector.SPECIES_256, in, sc, LE);
+                    jdk.incubator.vector.ByteVector.SPECIES_256, packed, sc, LE);
             IntVector sA = (IntVector) bytes.convertShape(VectorOperators.B2I, WI, 0);
             IntVector sB = (IntVector) bytes.convertShape(VectorOperators.B2I, WI, 1);
             for (int run = 0; run < 8; run += 2) {
-                IntVector la = IntVector.fromMemorySegment(WI, in, q + 32L * run, LE);
-                IntVector lb = IntVector.fromMemorySegment(WI, in, q + 256 + 32L * run, LE);
+                IntVector la = IntVector.fromMemorySegment(WI, packed, q + 32L * run, LE);
+                IntVector lb = IntVector.fromMemorySegment(WI, packed, q + 256 + 32L * run, LE);
                 for (int e = 0; e < 2; e++) {
                     int r = run + e;
                     FloatVector scale = (FloatVector) RUN_SCALES.add(2 * r).selectFrom(sA, sB)
                             .convertShape(VectorOperators.I2F, WF, 0);
                     IntVector v = FIRST_HALVES.add(8 * e).selectFrom(la, lb);
-                    long o = 256L * r;
+                    long o = wo + 256L * r;
                     // byte m of lane L to value 8m + L, as decodeQ6KTilePacked
                     for (int m = 0; m < 4; m++) {
                         ((FloatVector) v.lanewise(VectorOperators.LSHL, 24 - 8 * m).lanewise(VectorOperators.ASHR, 24)
-                                .convertShape(VectorOperators.I2F, WF, 0)).mul(scale).intoMemorySegment(to, o + 64L * m, LE);
+                                .convertShape(VectorOperators.I2F, WF, 0)).mul(scale).intoMemorySegment(tile, o + 64L * m, LE);
                     }
                 }
             }
