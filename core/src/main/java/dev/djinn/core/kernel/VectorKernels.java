@@ -3470,9 +3470,8 @@ final class VectorKernels extends ScalarKernels {
     private static final ThreadLocal<float[]> KQ_ACC = new ThreadLocal<>();
 
     /**
-     * Floats from one row pair of {@link #kQuantPairs}'s tile (or one row of {@link QuantizedRows#kqTwice}) to the
-     * next: a cache line more than 2n, so that a block's pairs and tokens, a multiple of 4 KiB apart otherwise,
-     * do not all fall into the same L1 sets.
+     * Floats from one row of {@link QuantizedRows#kqTwice} to the next: a cache line more than 2n, so that the
+     * tokens' slices of a block, a multiple of 4 KiB apart otherwise, do not all fall into the same L1 sets.
      */
     static int kqStride(int n) {
         return 2 * n + 16;
