@@ -58,15 +58,15 @@ public final class QuantizedRows {
      * neighbouring 64-value spans interleaved by 16 shorts (span one's first 16, span two's first 16, ...).
      */
     short[] kPairsWide;
-    /**
-     * Generated rows for the 512-bit K-quant GEMM ({@code VectorKernels#kQuantPairs}), made on first use, off the
-     * heap so that its vectors are 64-byte aligned: per row, {@link #values} with each 8 values twice in a row,
-     * so that one 512-bit load meets two weight rows.
-     */
-    java.lang.foreign.MemorySegment kqTwice;
     /** The same for {@link #wide} (packed Q6_K): per 64 values, the evens of both 32s, then their odds. */
     short[] kWideRunPairs;
     int[] laneSumsTwice;
+    /**
+     * Generated rows for the 512-bit K-quant GEMM ({@code VectorKernels#kQuantPairs}), allocated by {@link
+     * Kernels#reserveKQuantGemm} before the rows convert, off the heap so that its vectors are 64-byte aligned:
+     * per row, {@link #values} with each 8 values twice in a row, so that one 512-bit load meets two weight rows.
+     */
+    java.lang.foreign.MemorySegment kqTwice;
     /**
      * Batched generated rows (Q8_0 format): the quantized values as floats in the order of the matrix-matrix
      * kernel for Q4_0 weights, and per pair of blocks the two scales spread over the lanes they scale. Made
